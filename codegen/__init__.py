@@ -1,0 +1,17 @@
+"""codegen: one tracking plan in YAML → JSON Schemas, a typed Python SDK, Customer.io docs.
+
+Public API::
+
+    loaded = codegen.load_plan(Path("plans/glow_shop.yaml"))   # never raises on bad input
+    files = codegen.generate(loaded.plan)                         # {relative path: text}
+"""
+
+from .config import Options, OutputMode
+from .diagnostics import Diagnostic, Level, Location, PlanError
+from .generators import generate
+from .pipeline import Loaded, load_plan, load_plan_text
+
+__all__ = [
+    "Diagnostic", "Level", "Loaded", "Location", "Options", "OutputMode", "PlanError",
+    "generate", "load_plan", "load_plan_text",
+]

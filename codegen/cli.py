@@ -1,0 +1,215 @@
+"""The command line: the only module that reads arguments, prints and picks exit codes.
+
+Exit codes: 0 clean; 1 errors (or warnings with ``--strict``), stale output, violations;
+2 when a plan or input cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import report
+from .config import Options
+from .diagnostics import Diagnostic, Level, PlanError, has_errors
+from .generators import generate as generate_files
+from .lint import RULES
+from .pipeline import Loaded, load_plan
+from .schema import format_json_schema
+from .writer import UnsafeOutput, changes, write
+
+app = typer.Typer(
+    name="codegen", no_args_is_help=True, add_completion=False,
+    help="Tracking plan in YAML → JSON Schemas, typed Python SDK, Customer.io docs and checks.",
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+EXIT_OK, EXIT_FAIL, EXIT_UNREADABLE = 0, 1, 2
+
+
+class Format(str, enum.Enum):
+    human = "human"
+    json = "json"
+    github = "github"
+
+
+PlanArg = Annotated[list[Path], typer.Argument(
+    help="Plan files, or folders of *.yaml plans.", show_default=False)]
+OutOpt = Annotated[Path | None, typer.Option(
+    "--out", "-o", help="Output folder (one plan) or root folder (several). "
+    "Default: generated/<slug>/.")]
+TemplatesOpt = Annotated[Path | None, typer.Option(
+    "--templates", help="Folder of templates overriding shipped ones by file name.",
+    exists=True, file_okay=False)]
+FormatOpt = Annotated[Format, typer.Option("--format", help="Diagnostics format.")]
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    loaded: Loaded
+    out_dir: Path | None
+
+
+def _plan_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+        else:
+            files.append(path)
+    return files
+
+
+def _load(paths: list[Path], out_dir: Path | None) -> list[Job]:
+    files = _plan_files(paths)
+    jobs = []
+    for file in files:
+        loaded = load_plan(file, str(file))
+        target = None
+        if loaded.plan is not None:
+            if out_dir is not None and len(files) == 1:
+                target = out_dir
+            else:
+                target = (out_dir or Path("generated")) / loaded.plan.slug
+        jobs.append(Job(file, loaded, target))
+    return jobs
+
+
+def _print(diagnostics: list[Diagnostic], fmt: Format) -> None:
+    if fmt is Format.json:
+        out.print(report.as_json(diagnostics), markup=False)
+    elif fmt is Format.github:
+        for d in diagnostics:
+            out.print(report.github(d), markup=False)
+    else:
+        for d in diagnostics:
+            err.print(report.human(d))
+
+
+def _exit_code(jobs: list[Job], strict: bool = False) -> int:
+    diagnostics = [d for j in jobs for d in j.loaded.diagnostics]
+    if any(j.loaded.spec is None for j in jobs):
+        return EXIT_UNREADABLE
+    if has_errors(diagnostics) or (strict and any(d.level is Level.WARNING for d in diagnostics)):
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _generate_all(jobs: list[Job], options: Options) -> dict[Path, dict[str, str]] | int:
+    results: dict[Path, dict[str, str]] = {}
+    failed: list[Diagnostic] = []
+    for job in jobs:
+        assert job.loaded.plan is not None and job.out_dir is not None
+        try:
+            results[job.out_dir] = generate_files(job.loaded.plan, options)
+        except PlanError as exc:
+            failed.extend(exc.diagnostics)
+    if failed:
+        _print(failed, Format.human)
+        return EXIT_FAIL
+    return results
+
+
+@app.command()
+def generate(
+    plans: PlanArg,
+    out_dir: OutOpt = None,
+    templates: TemplatesOpt = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Cache for formatted code.")] = None,
+) -> None:
+    """Generate every artefact from the plan(s). Writes nothing if any plan has errors."""
+    jobs = _load(plans, out_dir)
+    _print([d for j in jobs for d in j.loaded.diagnostics], Format.human)
+    code = _exit_code(jobs)
+    if code != EXIT_OK or not jobs:
+        raise typer.Exit(code if jobs else EXIT_UNREADABLE)
+    results = _generate_all(jobs, Options(templates=templates, cache_dir=cache_dir))
+    if isinstance(results, int):
+        raise typer.Exit(results)
+    for target, files in results.items():
+        try:
+            changed = write(target, files)
+        except (UnsafeOutput, OSError) as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(EXIT_FAIL) from None
+        err.print(f"{target}: {len(files)} files, {len(changed)} changed", markup=False)
+
+
+@app.command()
+def check(
+    plans: PlanArg,
+    out_dir: OutOpt = None,
+    templates: TemplatesOpt = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
+) -> None:
+    """Exit 1 when the generated folder is not what the plan generates now."""
+    jobs = _load(plans, out_dir)
+    _print([d for j in jobs for d in j.loaded.diagnostics], Format.human)
+    code = _exit_code(jobs)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
+    results = _generate_all(jobs, Options(templates=templates))
+    if isinstance(results, int):
+        raise typer.Exit(results)
+    stale = False
+    for target, files in results.items():
+        found = changes(target, files)
+        stale = stale or bool(found)
+        for change in found:
+            err.print(f"{target}: {change.kind} {change.path}", markup=False)
+            if diff:
+                out.print(change.diff(), markup=False, end="")
+        if not found:
+            err.print(f"{target}: up to date", markup=False)
+    if stale:
+        err.print("run `codegen generate` to update", markup=False)
+        raise typer.Exit(EXIT_FAIL)
+
+
+@app.command()
+def lint(
+    plans: Annotated[list[Path] | None, typer.Argument(show_default=False)] = None,
+    fmt: FormatOpt = Format.human,
+    strict: Annotated[bool, typer.Option(help="Warnings fail too.")] = False,
+    rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
+) -> None:
+    """Check plan(s): format, references, conventions. Exit 1 on errors, 2 if unreadable."""
+    if rules:
+        for code, r in sorted(RULES.items()):
+            out.print(f"{code:32} {r.level!s:8} {r.summary}", markup=False)
+        return
+    if not plans:
+        err.print("error: give at least one plan", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE)
+    jobs = _load(plans, None)
+    diagnostics = [d for j in jobs for d in j.loaded.diagnostics]
+    _print(diagnostics, fmt)
+    if fmt is Format.human:
+        err.print(f"{len(jobs)} plan{'s' * (len(jobs) != 1)}: {report.summary(diagnostics)}",
+                  markup=False)
+    raise typer.Exit(_exit_code(jobs, strict))
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,
+) -> None:
+    """Print the JSON Schema of the plan format (for yaml-language-server)."""
+    text = json.dumps(format_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    app()

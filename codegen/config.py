@@ -1,0 +1,31 @@
+"""One frozen options object passed through every stage; the CLI only fills it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+
+TOOL_NAME = "codegen"
+TOOL_VERSION = "0.1.0"
+
+
+class OutputMode(enum.Enum):
+    WRITE = "write"
+    CHECK = "check"
+    DIFF = "diff"
+
+
+@dataclass(frozen=True)
+class Options:
+    """Settings for :func:`codegen.generate`.
+
+    ``templates``: a folder whose files override shipped templates of the same name.
+    ``targets``: which generators run (all by default).
+    ``cache_dir``: where expensive results (formatted Python) are kept by content hash; None
+    keeps them in memory only.
+    """
+
+    templates: Path | None = None
+    targets: tuple[str, ...] = ("schemas",)
+    cache_dir: Path | None = None

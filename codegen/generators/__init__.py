@@ -1,0 +1,37 @@
+"""Generators map the resolved plan to output files: ``{relative posix path: text}``.
+
+Adding a target means adding one module here with a ``generate(plan, options)`` function and
+registering it in :data:`TARGETS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import ir
+from ..config import Options
+from ..writer import safe_relative
+from . import jsonschema, readme
+
+Output = dict[str, str]
+Generator = Callable[[ir.Plan, Options], Output]
+
+TARGETS: dict[str, Generator] = {
+    "schemas": jsonschema.generate,
+}
+
+
+def generate(plan: ir.Plan, options: Options | None = None) -> Output:
+    """Every target's files for ``plan``; pure apart from the optional format cache.
+
+    Raises :class:`codegen.diagnostics.PlanError` when the plan cannot be generated (for
+    example two events that map to the same file).
+    """
+    options = options or Options()
+    output: Output = {}
+    for name in options.targets:
+        output.update(TARGETS[name](plan, options))
+    output.update(readme.generate(plan, options, list(output)))
+    for path in output:
+        safe_relative(path)
+    return dict(sorted(output.items()))

@@ -1,0 +1,245 @@
+"""The resolved plan: frozen, self-contained, sorted. The only thing generators and templates see.
+
+References are resolved (a library ``ref`` becomes its full type), reusable object types stay
+named (``TypeRef``) so generators can emit them once and point at them. Locations are kept for
+diagnostics but excluded from equality, so moving a line never changes what is generated.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from .diagnostics import Location
+
+Scalar = str | int | float | bool
+JSON = None | bool | int | float | str | list["JSON"] | dict[str, "JSON"]
+
+_NOWHERE = Location("")
+
+
+class Kind(enum.Enum):
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    DATE = "date"
+    OBJECT = "object"
+    ARRAY = "array"
+    ANY = "any"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (Kind.INTEGER, Kind.NUMBER)
+
+    @property
+    def is_temporal(self) -> bool:
+        return self in (Kind.DATETIME, Kind.DATE)
+
+
+PRIMITIVE_KINDS = {k.value: k for k in Kind}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Every validation constraint besides the kind; ``None`` means unconstrained."""
+
+    enum: tuple[Scalar, ...] | None = None
+    format: str | None = None
+    pattern: str | None = None
+    minimum: float | int | None = None
+    maximum: float | int | None = None
+    exclusive_minimum: float | int | None = None
+    exclusive_maximum: float | int | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    min_items: int | None = None
+    max_items: int | None = None
+    unique_items: bool = False
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """A value's type. ``type_ref`` names a reusable object type; ``fields`` is an inline object."""
+
+    kind: Kind
+    nullable: bool = False
+    bounds: Bounds = Bounds()
+    items: FieldType | None = None
+    type_ref: str | None = None
+    fields: tuple[Field, ...] = ()
+    additional_properties: bool = False
+
+    def describe(self) -> str:
+        """Short human form: ``string``, ``array of Product``, ``integer or null``."""
+        if self.type_ref:
+            text = self.type_ref
+        elif self.kind is Kind.ARRAY and self.items is not None:
+            text = f"array of {self.items.describe()}"
+        else:
+            text = self.kind.value
+        return f"{text} or null" if self.nullable else text
+
+
+@dataclass(frozen=True)
+class Doc:
+    description: str = ""
+    owner: str | None = None
+    tags: tuple[str, ...] = ()
+    deprecated: str | None = None
+    examples: tuple[JSON, ...] = ()
+
+
+@dataclass(frozen=True)
+class Field:
+    """A named property of an event, object or the identify traits. ``name`` is the wire name."""
+
+    name: str
+    type: FieldType
+    required: bool
+    doc: Doc = Doc()
+    ref: str | None = None
+    location: Location = field(default=_NOWHERE, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    name: str
+    fields: tuple[Field, ...]
+    additional_properties: bool = False
+    doc: Doc = Doc()
+    location: Location = field(default=_NOWHERE, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    fields: tuple[Field, ...]
+    anonymous_allowed: bool
+    additional_properties: bool = False
+    doc: Doc = Doc()
+    location: Location = field(default=_NOWHERE, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Identity:
+    primary_id: str | None
+    user_id_pattern: str | None
+    anonymous_allowed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Window:
+    """A relative time window as Customer.io expresses it: ``1 hour``, ``30 days``."""
+
+    amount: int
+    unit: str  # singular: minute | hour | day | week
+
+    @property
+    def seconds(self) -> int:
+        return self.amount * {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}[self.unit]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit}{'' if self.amount == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``operator`` applied to a value: equals, not_equals, exists, greater_than, less_than, in,
+    not_in, contains, within."""
+
+    operator: str
+    value: Scalar | tuple[Scalar, ...] | Window | None
+
+
+@dataclass(frozen=True)
+class PropertyFilter:
+    path: tuple[str, ...]
+    comparison: Comparison
+    field_type: FieldType
+
+
+@dataclass(frozen=True)
+class EventCondition:
+    event: str
+    performed: bool
+    window: Window | None = None
+    count_operator: str | None = None  # at_least | at_most | exactly
+    count: int | None = None
+    filters: tuple[PropertyFilter, ...] = ()
+
+
+@dataclass(frozen=True)
+class TraitCondition:
+    trait: str
+    comparison: Comparison
+    field_type: FieldType
+
+
+@dataclass(frozen=True)
+class SegmentCondition:
+    segment: str
+    member: bool
+
+
+@dataclass(frozen=True)
+class Group:
+    mode: str  # all | any
+    children: tuple[Condition, ...]
+
+
+Condition = Group | EventCondition | TraitCondition | SegmentCondition
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: str
+    name: str
+    kind: str
+    condition: Condition | None
+    qa: bool = False
+    doc: Doc = Doc()
+    location: Location = field(default=_NOWHERE, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    name: str
+    channel: str
+    trigger: str | None
+    audience: str | None
+    subject: str | None
+    fields: tuple[str, ...]
+    doc: Doc = Doc()
+    location: Location = field(default=_NOWHERE, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    slug: str
+    version: str
+    doc: Doc
+    schema_base_uri: str
+    identity: Identity
+    library: tuple[Field, ...]
+    types: tuple[ObjectType, ...]
+    events: tuple[Event, ...]
+    traits: tuple[Field, ...]
+    segments: tuple[Segment, ...]
+    messages: tuple[Message, ...]
+    source: str = field(default="", compare=False)
+
+    def event(self, name: str) -> Event | None:
+        return next((e for e in self.events if e.name == name), None)
+
+    def type(self, name: str) -> ObjectType | None:
+        return next((t for t in self.types if t.name == name), None)
+
+    def segment(self, segment_id: str) -> Segment | None:
+        return next((s for s in self.segments if s.id == segment_id), None)
+
+    def trait(self, name: str) -> Field | None:
+        return next((t for t in self.traits if t.name == name), None)
