@@ -12,6 +12,14 @@ from .generators import generate
 from .pipeline import Loaded, load_plan, load_plan_text
 
 __all__ = [
-    "Diagnostic", "Level", "Loaded", "Location", "Options", "OutputMode", "PlanError",
-    "generate", "load_plan", "load_plan_text",
+    "Diagnostic",
+    "Level",
+    "Loaded",
+    "Location",
+    "Options",
+    "OutputMode",
+    "PlanError",
+    "generate",
+    "load_plan",
+    "load_plan_text",
 ]

@@ -12,8 +12,17 @@ from .resolve import Resolver, _doc, did_you_mean, value_fits
 from .schema import Condition, MessageSpec, SegmentSpec, _Operators
 
 _HEADS = ("all", "any", "performed", "not_performed", "trait", "in_segment", "not_in_segment")
-_OPERATORS = ("equals", "not_equals", "exists", "greater_than", "less_than", "in", "not_in",
-              "contains", "within")
+_OPERATORS = (
+    "equals",
+    "not_equals",
+    "exists",
+    "greater_than",
+    "less_than",
+    "in",
+    "not_in",
+    "contains",
+    "within",
+)
 _COUNTS = ("at_least", "at_most", "exactly")
 _UNITS = {"minute": "minute", "hour": "hour", "day": "day", "week": "week"}
 _WINDOW = re.compile(r"^\s*([1-9][0-9]*)\s*([a-z]+?)s?\s*$")
@@ -28,8 +37,9 @@ def parse_window(text: str) -> ir.Window | None:
     return ir.Window(int(match.group(1)), _UNITS[match.group(2)])
 
 
-def field_at(fields: Sequence[ir.Field], path: Sequence[str],
-             types: Mapping[str, ir.ObjectType]) -> ir.Field | None:
+def field_at(
+    fields: Sequence[ir.Field], path: Sequence[str], types: Mapping[str, ir.ObjectType]
+) -> ir.Field | None:
     """The field at a dotted path, walking into objects, reusable types and array items."""
     current: ir.Field | None = None
     scope: Sequence[ir.Field] = fields
@@ -51,8 +61,13 @@ def members(t: ir.FieldType, types: Mapping[str, ir.ObjectType]) -> tuple[ir.Fie
 
 
 class AudienceResolver:
-    def __init__(self, resolver: Resolver, events: Mapping[str, ir.Event],
-                 traits: Mapping[str, ir.Field], types: Mapping[str, ir.ObjectType]) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        events: Mapping[str, ir.Event],
+        traits: Mapping[str, ir.Field],
+        types: Mapping[str, ir.ObjectType],
+    ) -> None:
         self.r = resolver
         self.events = events
         self.traits = traits
@@ -64,18 +79,33 @@ class AudienceResolver:
             path: Path = ("segments", seg_id)
             condition = None
             if spec.kind == "manual" and spec.conditions is not None:
-                self.r.error((*path, "conditions"), "segment/manual-with-conditions",
-                             "a manual segment has no conditions",
-                             "remove `conditions`, or set `kind: data_driven`")
+                self.r.error(
+                    (*path, "conditions"),
+                    "segment/manual-with-conditions",
+                    "a manual segment has no conditions",
+                    "remove `conditions`, or set `kind: data_driven`",
+                )
             elif spec.kind == "data_driven":
                 if spec.conditions is None:
-                    self.r.error(path, "segment/no-conditions",
-                                 "a data-driven segment needs `conditions`",
-                                 "add `conditions: {all: [...]}` or set `kind: manual`")
+                    self.r.error(
+                        path,
+                        "segment/no-conditions",
+                        "a data-driven segment needs `conditions`",
+                        "add `conditions: {all: [...]}` or set `kind: manual`",
+                    )
                 else:
                     condition = self.condition(spec.conditions, (*path, "conditions"))
-            out.append(ir.Segment(seg_id, spec.name or seg_id, spec.kind, condition, spec.qa,
-                                  _doc(spec), self.r.document.locate(path)))
+            out.append(
+                ir.Segment(
+                    seg_id,
+                    spec.name or seg_id,
+                    spec.kind,
+                    condition,
+                    spec.qa,
+                    _doc(spec),
+                    self.r.document.locate(path),
+                )
+            )
         self._check_membership_cycles(out)
         return tuple(out)
 
@@ -83,10 +113,14 @@ class AudienceResolver:
         given = spec.model_fields_set
         heads = [h for h in _HEADS if h in given]
         if len(heads) != 1:
-            self.r.error(path, "segment/condition-head",
-                         "a condition needs exactly one of: " + ", ".join(_HEADS)
-                         + (f" (found {', '.join(heads)})" if heads else ""),
-                         "split it into separate conditions inside `all:` or `any:`")
+            self.r.error(
+                path,
+                "segment/condition-head",
+                "a condition needs exactly one of: "
+                + ", ".join(_HEADS)
+                + (f" (found {', '.join(heads)})" if heads else ""),
+                "split it into separate conditions inside `all:` or `any:`",
+            )
             return None
         head = heads[0]
         if head in ("all", "any"):
@@ -98,8 +132,12 @@ class AudienceResolver:
             self._reject(spec, path, head, [k for k in given if k != head])
             target = getattr(spec, head)
             if target not in self.r.spec.segments:
-                self.r.error((*path, head), "ref/unknown-segment", f"`{target}` is not a segment",
-                             did_you_mean(target, self.r.spec.segments))
+                self.r.error(
+                    (*path, head),
+                    "ref/unknown-segment",
+                    f"`{target}` is not a segment",
+                    did_you_mean(target, self.r.spec.segments),
+                )
             return ir.SegmentCondition(target, head == "in_segment")
         if head == "trait":
             return self._trait(spec, path)
@@ -107,9 +145,12 @@ class AudienceResolver:
 
     def _reject(self, spec: Condition, path: Path, head: str, keys: list[str]) -> None:
         for key in keys:
-            self.r.error((*path, _alias(key)), "segment/misplaced-key",
-                         f"`{_alias(key)}` does not belong in a `{head}` condition",
-                         "move it to the condition it qualifies")
+            self.r.error(
+                (*path, _alias(key)),
+                "segment/misplaced-key",
+                f"`{_alias(key)}` does not belong in a `{head}` condition",
+                "move it to the condition it qualifies",
+            )
 
     def _event(self, spec: Condition, head: str, path: Path) -> ir.Condition | None:
         given = spec.model_fields_set
@@ -118,12 +159,20 @@ class AudienceResolver:
         name = getattr(spec, head)
         event = self.events.get(name)
         if event is None:
-            self.r.error((*path, head), "ref/unknown-event", f"`{name}` is not a planned event",
-                         did_you_mean(name, self.events))
+            self.r.error(
+                (*path, head),
+                "ref/unknown-event",
+                f"`{name}` is not a planned event",
+                did_you_mean(name, self.events),
+            )
         counts = [k for k in _COUNTS if k in given]
         if len(counts) > 1:
-            self.r.error((*path, counts[1]), "segment/count", "use only one of "
-                         + ", ".join(_COUNTS), "Customer.io compares the count once")
+            self.r.error(
+                (*path, counts[1]),
+                "segment/count",
+                "use only one of " + ", ".join(_COUNTS),
+                "Customer.io compares the count once",
+            )
         window = self._window(spec.within, (*path, "within")) if spec.within else None
         filters: list[ir.PropertyFilter] = []
         for i, f in enumerate(spec.where or []):
@@ -132,15 +181,24 @@ class AudienceResolver:
             found = field_at(event.fields, prop, self.types) if event else None
             if event is not None and found is None:
                 options = [x.name for x in event.fields]
-                self.r.error((*fpath, "property"), "ref/unknown-property",
-                             f"`{f.property}` is not a property of `{name}`",
-                             did_you_mean(f.property, options))
+                self.r.error(
+                    (*fpath, "property"),
+                    "ref/unknown-property",
+                    f"`{f.property}` is not a property of `{name}`",
+                    did_you_mean(f.property, options),
+                )
             comparison = self._comparison(f, fpath, found.type if found else None, "property")
             if comparison is not None and found is not None:
                 filters.append(ir.PropertyFilter(prop, comparison, found.type))
         count_op = counts[0] if counts else None
-        return ir.EventCondition(name, head == "performed", window, count_op,
-                                 getattr(spec, count_op) if count_op else None, tuple(filters))
+        return ir.EventCondition(
+            name,
+            head == "performed",
+            window,
+            count_op,
+            getattr(spec, count_op) if count_op else None,
+            tuple(filters),
+        )
 
     def _trait(self, spec: Condition, path: Path) -> ir.Condition | None:
         given = spec.model_fields_set
@@ -148,22 +206,30 @@ class AudienceResolver:
         name = spec.trait or ""
         trait = self.traits.get(name)
         if trait is None:
-            self.r.error((*path, "trait"), "ref/unknown-trait", f"`{name}` is not a planned trait",
-                         did_you_mean(name, self.traits) or "declare it under `traits:`")
+            self.r.error(
+                (*path, "trait"),
+                "ref/unknown-trait",
+                f"`{name}` is not a planned trait",
+                did_you_mean(name, self.traits) or "declare it under `traits:`",
+            )
         comparison = self._comparison(spec, path, trait.type if trait else None, "trait")
         if comparison is None or trait is None:
             return None
         return ir.TraitCondition(name, comparison, trait.type)
 
-    def _comparison(self, spec: _Operators, path: Path, t: ir.FieldType | None,
-                    subject: str) -> ir.Comparison | None:
+    def _comparison(
+        self, spec: _Operators, path: Path, t: ir.FieldType | None, subject: str
+    ) -> ir.Comparison | None:
         ops = [k for k in _op_fields() if k in spec.model_fields_set]
         if len(ops) != 1:
-            self.r.error(path, "segment/operator",
-                         f"a {subject} condition needs exactly one operator: "
-                         + ", ".join(_OPERATORS) + (f" (found {', '.join(map(_alias, ops))})"
-                                                    if ops else ""),
-                         "e.g. `equals: gold`, `exists: true`, `greater_than: 3`")
+            self.r.error(
+                path,
+                "segment/operator",
+                f"a {subject} condition needs exactly one operator: "
+                + ", ".join(_OPERATORS)
+                + (f" (found {', '.join(map(_alias, ops))})" if ops else ""),
+                "e.g. `equals: gold`, `exists: true`, `greater_than: 3`",
+            )
             return None
         op = _alias(ops[0])
         raw = getattr(spec, ops[0])
@@ -188,9 +254,12 @@ class AudienceResolver:
             "within": kind.is_temporal,
         }[op]
         if not allowed:
-            self.r.error(path, "segment/operator-type",
-                         f"`{op}` cannot be used on a {t.describe()}",
-                         _OPERATOR_HINTS.get(op))
+            self.r.error(
+                path,
+                "segment/operator-type",
+                f"`{op}` cannot be used on {_article(t.describe())}",
+                _OPERATOR_HINTS.get(op),
+            )
             return False
         literals: tuple[Any, ...] = ()
         target = t.items if (op == "contains" and kind is ir.Kind.ARRAY and t.items) else t
@@ -201,36 +270,56 @@ class AudienceResolver:
         elif op in ("greater_than", "less_than"):
             expected = ir.Kind.NUMBER if kind.is_numeric else ir.Kind.STRING
             if not value_fits(expected, value):
-                self.r.error(path, "segment/value-type", f"`{value}` is not a {expected.value}",
-                             "compare timestamps with ISO-8601 text, numbers with numbers")
+                self.r.error(
+                    path,
+                    "segment/value-type",
+                    f"`{value}` is not {_article(expected.value)}",
+                    "compare timestamps with ISO-8601 text, numbers with numbers",
+                )
                 return False
         elif op == "exists" and not isinstance(value, bool):
             self.r.error(path, "segment/value-type", "`exists` takes true or false", None)
             return False
         ok = True
         enum = None if (op == "contains" and kind is ir.Kind.STRING) else target.bounds.enum
-        literal_kind = ir.Kind.STRING if (op == "contains" and kind is ir.Kind.STRING) else target.kind
+        literal_kind = (
+            ir.Kind.STRING if (op == "contains" and kind is ir.Kind.STRING) else target.kind
+        )
         for literal in literals:
             if not value_fits(literal_kind, literal):
-                self.r.error(path, "segment/value-type",
-                             f"`{literal}` is not a {literal_kind.value}", "quote it, or fix the value")
+                self.r.error(
+                    path,
+                    "segment/value-type",
+                    f"`{literal}` is not {_article(literal_kind.value)}",
+                    "quote it, or fix the value",
+                )
                 ok = False
             elif enum is not None and literal not in enum:
-                self.r.error(path, "segment/enum-value",
-                             f"`{literal}` is not an allowed value ({', '.join(map(str, enum))})",
-                             did_you_mean(str(literal), map(str, enum)))
+                self.r.error(
+                    path,
+                    "segment/enum-value",
+                    f"`{literal}` is not an allowed value ({', '.join(map(str, enum))})",
+                    did_you_mean(str(literal), map(str, enum)),
+                )
                 ok = False
         return ok
 
     def _window(self, text: str | None, path: Path) -> ir.Window | None:
         window = parse_window(text or "")
         if window is None:
-            self.r.error(path, "segment/window",
-                         f"`{text}` is not a window Customer.io can express",
-                         "use minutes, hours, days or weeks, e.g. `1 hour`, `30 days`")
+            self.r.error(
+                path,
+                "segment/window",
+                f"`{text}` is not a window Customer.io can express",
+                "use minutes, hours, days or weeks, e.g. `1 hour`, `30 days`",
+            )
         elif window.seconds > MAX_WINDOW_DAYS * 86400:
-            self.r.error(path, "segment/window", f"`{text}` is longer than {MAX_WINDOW_DAYS} days",
-                         "Customer.io's relative windows reach back at most a year")
+            self.r.error(
+                path,
+                "segment/window",
+                f"`{text}` is longer than {MAX_WINDOW_DAYS} days",
+                "Customer.io's relative windows reach back at most a year",
+            )
             return None
         return window
 
@@ -242,9 +331,12 @@ class AudienceResolver:
                 node, trail = stack.pop()
                 for nxt in edges.get(node, []):
                     if nxt == start:
-                        self.r.error(("segments", start), "ref/cycle",
-                                     "segment membership cycle: " + " -> ".join([*trail, start]),
-                                     "a segment cannot depend on itself")
+                        self.r.error(
+                            ("segments", start),
+                            "ref/cycle",
+                            "segment membership cycle: " + " -> ".join([*trail, start]),
+                            "a segment cannot depend on itself",
+                        )
                         stack = []
                         break
                     if nxt not in seen:
@@ -257,42 +349,80 @@ class AudienceResolver:
             path: Path = ("messages", msg_id)
             event = self.events.get(spec.trigger) if spec.trigger else None
             if spec.trigger and event is None:
-                self.r.error((*path, "trigger"), "ref/unknown-event",
-                             f"`{spec.trigger}` is not a planned event",
-                             did_you_mean(spec.trigger, self.events))
+                self.r.error(
+                    (*path, "trigger"),
+                    "ref/unknown-event",
+                    f"`{spec.trigger}` is not a planned event",
+                    did_you_mean(spec.trigger, self.events),
+                )
             if not spec.trigger and not spec.audience:
-                self.r.error(path, "message/no-trigger", "a message needs a `trigger` event or "
-                             "an `audience` segment", "say what starts the campaign")
+                self.r.error(
+                    path,
+                    "message/no-trigger",
+                    "a message needs a `trigger` event or " "an `audience` segment",
+                    "say what starts the campaign",
+                )
             if spec.audience is not None and spec.audience not in self.r.spec.segments:
-                self.r.error((*path, "audience"), "ref/unknown-segment",
-                             f"`{spec.audience}` is not a segment",
-                             did_you_mean(spec.audience, self.r.spec.segments))
+                self.r.error(
+                    (*path, "audience"),
+                    "ref/unknown-segment",
+                    f"`{spec.audience}` is not a segment",
+                    did_you_mean(spec.audience, self.r.spec.segments),
+                )
             for i, ref in enumerate(spec.fields):
                 self._message_field(ref, event, spec.trigger, (*path, "fields", i))
-            out.append(ir.Message(msg_id, spec.name or msg_id, spec.channel, spec.trigger,
-                                  spec.audience, spec.subject, tuple(spec.fields), _doc(spec),
-                                  self.r.document.locate(path)))
+            out.append(
+                ir.Message(
+                    msg_id,
+                    spec.name or msg_id,
+                    spec.channel,
+                    spec.trigger,
+                    spec.audience,
+                    spec.subject,
+                    tuple(spec.fields),
+                    _doc(spec),
+                    self.r.document.locate(path),
+                )
+            )
         return tuple(out)
 
-    def _message_field(self, ref: str, event: ir.Event | None, trigger: str | None,
-                       path: Path) -> None:
+    def _message_field(
+        self, ref: str, event: ir.Event | None, trigger: str | None, path: Path
+    ) -> None:
         namespace, _, rest = ref.partition(".")
         parts = tuple(rest.split(".")) if rest else ()
         if namespace == "event":
             if trigger is None:
-                self.r.error(path, "message/namespace", "`event.` fields need a `trigger` event",
-                             "segment-triggered messages can only show `customer.` traits")
-            elif event is not None and (not parts or field_at(event.fields, parts, self.types) is None):
-                self.r.error(path, "ref/unknown-property",
-                             f"`{rest}` is not a property of `{event.name}`",
-                             did_you_mean(rest, [f.name for f in event.fields]))
+                self.r.error(
+                    path,
+                    "message/namespace",
+                    "`event.` fields need a `trigger` event",
+                    "segment-triggered messages can only show `customer.` traits",
+                )
+            elif event is not None and (
+                not parts or field_at(event.fields, parts, self.types) is None
+            ):
+                self.r.error(
+                    path,
+                    "ref/unknown-property",
+                    f"`{rest}` is not a property of `{event.name}`",
+                    did_you_mean(rest, [f.name for f in event.fields]),
+                )
         elif namespace == "customer":
             if not parts or field_at(tuple(self.traits.values()), parts, self.types) is None:
-                self.r.error(path, "ref/unknown-trait", f"`{rest}` is not a planned trait",
-                             did_you_mean(rest, self.traits))
+                self.r.error(
+                    path,
+                    "ref/unknown-trait",
+                    f"`{rest}` is not a planned trait",
+                    did_you_mean(rest, self.traits),
+                )
         else:
-            self.r.error(path, "message/namespace", f"`{ref}` must start with `event.` or `customer.`",
-                         "trigger event properties are `event.<name>`, traits `customer.<name>`")
+            self.r.error(
+                path,
+                "message/namespace",
+                f"`{ref}` must start with `event.` or `customer.`",
+                "trigger event properties are `event.<name>`, traits `customer.<name>`",
+            )
 
 
 _OPERATOR_HINTS = {
@@ -301,6 +431,10 @@ _OPERATOR_HINTS = {
     "within": "`within` applies to datetime and date fields",
     "contains": "`contains` applies to strings and arrays",
 }
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
 
 
 def _op_fields() -> tuple[str, ...]:

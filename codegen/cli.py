@@ -23,10 +23,12 @@ from .generators import generate as generate_files
 from .lint import RULES
 from .pipeline import Loaded, load_plan
 from .schema import format_json_schema
-from .writer import UnsafeOutput, changes, write
+from .writer import UnsafeOutputError, changes, write
 
 app = typer.Typer(
-    name="codegen", no_args_is_help=True, add_completion=False,
+    name="codegen",
+    no_args_is_help=True,
+    add_completion=False,
     help="Tracking plan in YAML → JSON Schemas, typed Python SDK, Customer.io docs and checks.",
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -35,20 +37,32 @@ out = Console(highlight=False, soft_wrap=True)
 EXIT_OK, EXIT_FAIL, EXIT_UNREADABLE = 0, 1, 2
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     human = "human"
     json = "json"
     github = "github"
 
 
-PlanArg = Annotated[list[Path], typer.Argument(
-    help="Plan files, or folders of *.yaml plans.", show_default=False)]
-OutOpt = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="Output folder (one plan) or root folder (several). "
-    "Default: generated/<slug>/.")]
-TemplatesOpt = Annotated[Path | None, typer.Option(
-    "--templates", help="Folder of templates overriding shipped ones by file name.",
-    exists=True, file_okay=False)]
+PlanArg = Annotated[
+    list[Path], typer.Argument(help="Plan files, or folders of *.yaml plans.", show_default=False)
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="Output folder (one plan) or root folder (several). " "Default: generated/<slug>/.",
+    ),
+]
+TemplatesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--templates",
+        help="Folder of templates overriding shipped ones by file name.",
+        exists=True,
+        file_okay=False,
+    ),
+]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Diagnostics format.")]
 
 
@@ -138,7 +152,7 @@ def generate(
     for target, files in results.items():
         try:
             changed = write(target, files)
-        except (UnsafeOutput, OSError) as exc:
+        except (UnsafeOutputError, OSError) as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(EXIT_FAIL) from None
         err.print(f"{target}: {len(files)} files, {len(changed)} changed", markup=False)
@@ -194,8 +208,9 @@ def lint(
     diagnostics = [d for j in jobs for d in j.loaded.diagnostics]
     _print(diagnostics, fmt)
     if fmt is Format.human:
-        err.print(f"{len(jobs)} plan{'s' * (len(jobs) != 1)}: {report.summary(diagnostics)}",
-                  markup=False)
+        err.print(
+            f"{len(jobs)} plan{'s' * (len(jobs) != 1)}: {report.summary(diagnostics)}", markup=False
+        )
     raise typer.Exit(_exit_code(jobs, strict))
 
 

@@ -25,6 +25,7 @@ Finding = tuple[Location, str, str | None, tuple[Location, ...]]
 class Context:
     plan: ir.Plan
     config: LintConfig
+    document: Document
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,15 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, level: Level, summary: str) -> Callable[[Callable[[Context], Iterator[Finding]]],
-                                                             Callable[[Context], Iterator[Finding]]]:
-    def register(check: Callable[[Context], Iterator[Finding]]) -> Callable[[Context], Iterator[Finding]]:
+def rule(
+    code: str, level: Level, summary: str
+) -> Callable[[Callable[[Context], Iterator[Finding]]], Callable[[Context], Iterator[Finding]]]:
+    def register(
+        check: Callable[[Context], Iterator[Finding]],
+    ) -> Callable[[Context], Iterator[Finding]]:
         RULES[code] = Rule(code, level, summary, check)
         return check
+
     return register
 
 
@@ -55,7 +60,7 @@ def lint(plan: ir.Plan, config: LintConfig, document: Document) -> list[Diagnost
     for code in config.levels:
         if code not in RULES:
             out.append(_unknown_rule(code, document.locate(("lint", "levels", code))))
-    ctx = Context(plan, config)
+    ctx = Context(plan, config, document)
     for code, r in sorted(RULES.items()):
         if code in config.disable:
             continue
@@ -68,11 +73,17 @@ def lint(plan: ir.Plan, config: LintConfig, document: Document) -> list[Diagnost
 def _unknown_rule(code: str, location: Location) -> Diagnostic:
     from .resolve import did_you_mean
 
-    return Diagnostic(location, "lint/unknown-rule", Level.WARNING, f"no lint rule `{code}`",
-                      did_you_mean(code, RULES) or "run `codegen lint --rules` for the list")
+    return Diagnostic(
+        location,
+        "lint/unknown-rule",
+        Level.WARNING,
+        f"no lint rule `{code}`",
+        did_you_mean(code, RULES) or "run `codegen lint --rules` for the list",
+    )
 
 
 # -- walking the plan ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Owned:
@@ -105,21 +116,34 @@ def _names(items: list[tuple[str, Location]], what: str) -> Iterator[Finding]:
         key = loose_key(name)
         if key in seen and seen[key][0] != name:
             first, where = seen[key]
-            yield (location, f"{what} `{name}` collides with `{first}` (same name ignoring case "
-                   "and separators)", "producers will send both; keep one name", (where,))
+            yield (
+                location,
+                f"{what} `{name}` collides with `{first}` (same name ignoring case "
+                "and separators)",
+                "producers will send both; keep one name",
+                (where,),
+            )
         seen.setdefault(key, (name, location))
 
 
 # -- naming ----------------------------------------------------------------------------------
+
 
 @rule("naming/event-case", Level.WARNING, "event names follow the plan's case convention")
 def _event_case(ctx: Context) -> Iterator[Finding]:
     case: Case = ctx.config.event_case
     for e in ctx.plan.events:
         if not matches_case(e.name, case):
-            yield (e.location, f"event `{e.name}` is not {case} case",
-                   "Title Case \"Object Action\", e.g. `Order Completed`" if case == "title"
-                   else f"rename it in {case} case", ())
+            yield (
+                e.location,
+                f"event `{e.name}` is not {case} case",
+                (
+                    'Title Case "Object Action", e.g. `Order Completed`'
+                    if case == "title"
+                    else f"rename it in {case} case"
+                ),
+                (),
+            )
 
 
 @rule("naming/property-case", Level.WARNING, "property names follow the plan's case convention")
@@ -127,17 +151,24 @@ def _property_case(ctx: Context) -> Iterator[Finding]:
     case: Case = ctx.config.property_case
     for owned in fields_of(ctx.plan):
         if not matches_case(owned.field.name, case):
-            yield (owned.field.location,
-                   f"property `{owned.field.name}` of {owned.owner} is not {case} case",
-                   f"rename it in {case} case, e.g. `order_id`" if case == "snake" else None, ())
+            yield (
+                owned.field.location,
+                f"property `{owned.field.name}` of {owned.owner} is not {case} case",
+                f"rename it in {case} case, e.g. `order_id`" if case == "snake" else None,
+                (),
+            )
 
 
 @rule("naming/trait-case", Level.WARNING, "trait names follow the plan's case convention")
 def _trait_case(ctx: Context) -> Iterator[Finding]:
     for t in ctx.plan.traits:
         if not matches_case(t.name, ctx.config.property_case):
-            yield (t.location, f"trait `{t.name}` is not {ctx.config.property_case} case",
-                   "Customer.io attribute names are case sensitive; keep one convention", ())
+            yield (
+                t.location,
+                f"trait `{t.name}` is not {ctx.config.property_case} case",
+                "Customer.io attribute names are case sensitive; keep one convention",
+                (),
+            )
 
 
 @rule("naming/unique", Level.ERROR, "names are unique ignoring case and separators")
@@ -154,8 +185,12 @@ def _unique(ctx: Context) -> Iterator[Finding]:
 
 # -- consistency -----------------------------------------------------------------------------
 
-@rule("consistency/property-type", Level.ERROR,
-      "a property name has the same type and constraints wherever it is used")
+
+@rule(
+    "consistency/property-type",
+    Level.ERROR,
+    "a property name has the same type and constraints wherever it is used",
+)
 def _consistent(ctx: Context) -> Iterator[Finding]:
     first: dict[str, Owned] = {}
     for owned in fields_of(ctx.plan):
@@ -165,12 +200,14 @@ def _consistent(ctx: Context) -> Iterator[Finding]:
             continue
         seen = first[name]
         if owned.field.type != seen.field.type:
-            yield (owned.field.location,
-                   f"`{name}` is {owned.field.type.describe()}{_constraints(owned.field.type)} in "
-                   f"{owned.owner} but {seen.field.type.describe()}{_constraints(seen.field.type)} "
-                   f"in {seen.owner}",
-                   "define it once under `properties:` and use `ref:` everywhere",
-                   (seen.field.location,))
+            yield (
+                owned.field.location,
+                f"`{name}` is {owned.field.type.describe()}{_constraints(owned.field.type)} in "
+                f"{owned.owner} but {seen.field.type.describe()}{_constraints(seen.field.type)} "
+                f"in {seen.owner}",
+                "define it once under `properties:` and use `ref:` everywhere",
+                (seen.field.location,),
+            )
 
 
 def _constraints(t: ir.FieldType) -> str:
@@ -180,6 +217,7 @@ def _constraints(t: ir.FieldType) -> str:
 
 # -- commerce --------------------------------------------------------------------------------
 
+
 def _is_flow(event: ir.Event, word: str) -> bool:
     return word in re.findall(r"[a-z]+", event.name.lower())
 
@@ -188,8 +226,11 @@ def _required_one_of(event: ir.Event, names: list[str]) -> bool:
     return any(f.name in names and f.required for f in event.fields)
 
 
-@rule("commerce/money-event", Level.ERROR,
-      "events carrying money have an order id, currency and line items")
+@rule(
+    "commerce/money-event",
+    Level.ERROR,
+    "events carrying money have an order id, currency and line items",
+)
 def _money(ctx: Context) -> Iterator[Finding]:
     cfg = ctx.config
     for e in ctx.plan.events:
@@ -201,10 +242,13 @@ def _money(ctx: Context) -> Iterator[Finding]:
             needs.insert(0, ("order id", cfg.order_id))
         for what, names in needs:
             if not _required_one_of(e, names):
-                yield (e.location, f"event `{e.name}` carries `{money[0]}` but no required {what} "
-                       f"({' or '.join(names)})",
-                       "revenue without it cannot be attributed or deduplicated in Customer.io",
-                       ())
+                yield (
+                    e.location,
+                    f"event `{e.name}` carries `{money[0]}` but no required {what} "
+                    f"({' or '.join(names)})",
+                    "revenue without it cannot be attributed or deduplicated in Customer.io",
+                    (),
+                )
 
 
 @rule("commerce/cart-id", Level.ERROR, "cart and checkout events carry a stable cart/checkout id")
@@ -212,9 +256,12 @@ def _cart_id(ctx: Context) -> Iterator[Finding]:
     for e in ctx.plan.events:
         for word, names in (("checkout", ctx.config.checkout_id), ("cart", ctx.config.cart_id)):
             if _is_flow(e, word) and not _required_one_of(e, names):
-                yield (e.location, f"{word} event `{e.name}` has no required "
-                       f"{' or '.join(names)}",
-                       "cart recovery joins the abandoned cart to the order by this id", ())
+                yield (
+                    e.location,
+                    f"{word} event `{e.name}` has no required " f"{' or '.join(names)}",
+                    "cart recovery joins the abandoned cart to the order by this id",
+                    (),
+                )
                 break
 
 
@@ -228,8 +275,12 @@ def _timestamps(ctx: Context) -> Iterator[Finding]:
     for owned in [*fields_of(ctx.plan), *(Owned("traits", t) for t in ctx.plan.traits)]:
         f = owned.field
         if f.ref is None and _TIMESTAMP_NAME.search(f.name) and f.type.kind is ir.Kind.STRING:
-            yield (f.location, f"`{f.name}` looks like a timestamp but is a string",
-                   "declare `type: datetime` (ISO-8601) so segments can use time windows", ())
+            yield (
+                f.location,
+                f"`{f.name}` looks like a timestamp but is a string",
+                "declare `type: datetime` (ISO-8601) so segments can use time windows",
+                (),
+            )
 
 
 @rule("enum/near-duplicate", Level.WARNING, "enum values are not near-duplicates of each other")
@@ -243,42 +294,61 @@ def _enum_near(ctx: Context) -> Iterator[Finding]:
         for value in t.bounds.enum or ():
             key = loose_key(str(value))
             if key in seen:
-                yield (owned.field.location, f"enum values `{seen[key]}` and `{value}` of "
-                       f"`{owned.field.name}` differ only in case or separators",
-                       "producers will split one category in two; keep one spelling", ())
+                yield (
+                    owned.field.location,
+                    f"enum values `{seen[key]}` and `{value}` of "
+                    f"`{owned.field.name}` differ only in case or separators",
+                    "producers will split one category in two; keep one spelling",
+                    (),
+                )
             seen.setdefault(key, str(value))
 
 
 # -- identity --------------------------------------------------------------------------------
 
+
 @rule("identity/primary-id", Level.ERROR, "the plan declares what userId carries")
 def _primary(ctx: Context) -> Iterator[Finding]:
     if not ctx.plan.identity.primary_id:
-        yield (Location(ctx.plan.source, 1, 1, ("identity",)), "no `identity.primary_id`",
-               "declare the stable id userId carries (e.g. customer_id); Customer.io merges "
-               "people on it", ())
+        yield (
+            ctx.document.locate(("identity",)),
+            "no `identity.primary_id`",
+            "declare the stable id userId carries (e.g. customer_id); Customer.io merges "
+            "people on it",
+            (),
+        )
 
 
 @rule("identity/email-as-id", Level.WARNING, "email is not the only identifier")
 def _email_id(ctx: Context) -> Iterator[Finding]:
     primary = ctx.plan.identity.primary_id or ""
     if "email" in primary.lower():
-        yield (Location(ctx.plan.source, 1, 1, ("identity", "primary_id")),
-               "email is the primary identifier",
-               "emails change and get shared; use a stable customer id and send email as a trait",
-               ())
+        yield (
+            ctx.document.locate(("identity", "primary_id")),
+            "email is the primary identifier",
+            "emails change and get shared; use a stable customer id and send email as a trait",
+            (),
+        )
 
 
 @rule("identity/anonymous-purchase", Level.WARNING, "money events require a known person")
 def _anonymous_money(ctx: Context) -> Iterator[Finding]:
     for e in ctx.plan.events:
-        if e.anonymous_allowed and any(f.name in ctx.config.money_properties for f in e.fields) \
-                and not (_is_flow(e, "cart") or _is_flow(e, "checkout")):
-            yield (e.location, f"`{e.name}` may be sent anonymously but carries revenue",
-                   "an anonymous purchase cannot suppress the buyer's cart recovery", ())
+        if (
+            e.anonymous_allowed
+            and any(f.name in ctx.config.money_properties for f in e.fields)
+            and not (_is_flow(e, "cart") or _is_flow(e, "checkout"))
+        ):
+            yield (
+                e.location,
+                f"`{e.name}` may be sent anonymously but carries revenue",
+                "an anonymous purchase cannot suppress the buyer's cart recovery",
+                (),
+            )
 
 
 # -- usage and docs --------------------------------------------------------------------------
+
 
 def _used_traits(plan: ir.Plan) -> set[str]:
     used = {plan.identity.primary_id or ""}
@@ -302,13 +372,21 @@ def _unused_traits(ctx: Context) -> Iterator[Finding]:
     used = _used_traits(ctx.plan)
     for t in ctx.plan.traits:
         if t.name not in used:
-            yield (t.location, f"trait `{t.name}` is not used by any segment or message",
-                   "over-sending traits nobody uses costs profile space; remove it or use it", ())
+            yield (
+                t.location,
+                f"trait `{t.name}` is not used by any segment or message",
+                "over-sending traits nobody uses costs profile space; remove it or use it",
+                (),
+            )
 
 
 @rule("docs/event-description", Level.WARNING, "every event has a description")
 def _described(ctx: Context) -> Iterator[Finding]:
     for e in ctx.plan.events:
         if not e.doc.description:
-            yield (e.location, f"event `{e.name}` has no description",
-                   "say when it fires and what it triggers; it is the catalog entry", ())
+            yield (
+                e.location,
+                f"event `{e.name}` has no description",
+                "say when it fires and what it triggers; it is the catalog entry",
+                (),
+            )

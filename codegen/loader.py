@@ -48,7 +48,7 @@ class Document:
         return Location(self.file, line, column, tuple(path))
 
 
-class _Abort(Exception):
+class _AbortError(Exception):
     """Stops building the document (alias bomb, cycle, depth): the rest is not trustworthy."""
 
 
@@ -68,23 +68,37 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         if len(path) > MAX_DEPTH:
-            self.error(node, path, "load/too-deep", f"nesting deeper than {MAX_DEPTH} levels",
-                       "flatten the plan; reusable types keep nesting shallow")
-            raise _Abort
+            self.error(
+                node,
+                path,
+                "load/too-deep",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the plan; reusable types keep nesting shallow",
+            )
+            raise _AbortError
         key = id(node)
         if key in self.stack:
-            self.error(node, path, "load/recursive-alias", "an alias refers to a node that contains it",
-                       "remove the recursive alias; use `ref:` or a reusable type instead")
-            raise _Abort
+            self.error(
+                node,
+                path,
+                "load/recursive-alias",
+                "an alias refers to a node that contains it",
+                "remove the recursive alias; use `ref:` or a reusable type instead",
+            )
+            raise _AbortError
         uses = self.seen.get(key, 0)
         self.seen[key] = uses + 1
         if uses:
             self.alias_nodes += _count(node)
             if self.alias_nodes > MAX_ALIAS_NODES:
-                self.error(node, path, "load/alias-bomb",
-                           f"aliases expand to more than {MAX_ALIAS_NODES} nodes",
-                           "this looks like an alias bomb; write the values out or use `ref:`")
-                raise _Abort
+                self.error(
+                    node,
+                    path,
+                    "load/alias-bomb",
+                    f"aliases expand to more than {MAX_ALIAS_NODES} nodes",
+                    "this looks like an alias bomb; write the values out or use `ref:`",
+                )
+                raise _AbortError
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         self.stack.add(key)
         try:
@@ -102,12 +116,22 @@ class _Builder:
         try:
             value = self.scalars.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            self.error(node, path, "load/yaml-tag", f"unsupported YAML value: {exc.problem}",
-                       "use plain strings, numbers, booleans, lists and mappings")
+            self.error(
+                node,
+                path,
+                "load/yaml-tag",
+                f"unsupported YAML value: {exc.problem}",
+                "use plain strings, numbers, booleans, lists and mappings",
+            )
             return None
         if isinstance(value, float) and not math.isfinite(value):
-            self.error(node, path, "load/not-json", f"`{node.value}` is not a finite number",
-                       "JSON Schema and Segment payloads cannot carry infinity or NaN")
+            self.error(
+                node,
+                path,
+                "load/not-json",
+                f"`{node.value}` is not a finite number",
+                "JSON Schema and Segment payloads cannot carry infinity or NaN",
+            )
             return None
         return value
 
@@ -116,29 +140,43 @@ class _Builder:
         merged: list[yaml.Node] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                merged.extend(value_node.value if isinstance(value_node, yaml.SequenceNode)
-                              else [value_node])
+                merged.extend(
+                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+                )
                 continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
                 shown = getattr(key_node, "value", "?")
-                self.error(key_node, path, "load/non-string-key",
-                           f"key `{shown}` is not a string (YAML reads it as {_yaml_kind(key_node)})",
-                           f'quote it: "{shown}": ...')
+                self.error(
+                    key_node,
+                    path,
+                    "load/non-string-key",
+                    f"key `{shown}` is not a string (YAML reads it as {_yaml_kind(key_node)})",
+                    f'quote it: "{shown}": ...',
+                )
                 continue
             key = str(key_node.value)
             child = (*path, key)
             if key in result:
                 first = self.marks.get(child, (0, 0))
-                self.error(key_node, child, "load/duplicate-key",
-                           f"duplicate key `{key}` (first defined at line {first[0]})",
-                           "YAML keeps only the last value; remove or rename one of them")
+                self.error(
+                    key_node,
+                    child,
+                    "load/duplicate-key",
+                    f"duplicate key `{key}` (first defined at line {first[0]})",
+                    "YAML keeps only the last value; remove or rename one of them",
+                )
                 continue
             self.marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.build(value_node, child)
         for source in merged:
             if not isinstance(source, yaml.MappingNode):
-                self.error(source, path, "load/bad-merge", "`<<` must merge a mapping",
-                           "merge a mapping anchor: `<<: *name`")
+                self.error(
+                    source,
+                    path,
+                    "load/bad-merge",
+                    "`<<` must merge a mapping",
+                    "merge a mapping anchor: `<<: *name`",
+                )
                 continue
             for merged_key, merged_value in self.mapping(source, path).items():
                 result.setdefault(merged_key, merged_value)
@@ -154,36 +192,61 @@ def _count(node: yaml.Node) -> int:
 
 
 def _yaml_kind(node: yaml.Node) -> str:
-    return {"tag:yaml.org,2002:bool": "a boolean", "tag:yaml.org,2002:int": "an integer",
-            "tag:yaml.org,2002:float": "a number", "tag:yaml.org,2002:null": "null"}.get(
-        node.tag, "a collection" if not isinstance(node, yaml.ScalarNode) else node.tag)
+    return {
+        "tag:yaml.org,2002:bool": "a boolean",
+        "tag:yaml.org,2002:int": "an integer",
+        "tag:yaml.org,2002:float": "a number",
+        "tag:yaml.org,2002:null": "null",
+    }.get(node.tag, "a collection" if not isinstance(node, yaml.ScalarNode) else node.tag)
 
 
 def load_text(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse YAML text into a :class:`Document`; never raises on bad input."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_PLAN_BYTES:
-        return None, [Diagnostic(Location(file), "load/too-large", Level.ERROR,
-                                 f"the plan is larger than {MAX_PLAN_BYTES:,} bytes",
-                                 "split the plan or raise the limit deliberately")]
+        return None, [
+            Diagnostic(
+                Location(file),
+                "load/too-large",
+                Level.ERROR,
+                f"the plan is larger than {MAX_PLAN_BYTES:,} bytes",
+                "split the plan or raise the limit deliberately",
+            )
+        ]
     try:
         nodes = list(_compose_all(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
         what = " ".join(p for p in (exc.context, exc.problem) if p)
-        return None, [Diagnostic(loc, "load/yaml-syntax", Level.ERROR, f"invalid YAML: {what}",
-                                 "check indentation and quoting around this line")]
+        return None, [
+            Diagnostic(
+                loc,
+                "load/yaml-syntax",
+                Level.ERROR,
+                f"invalid YAML: {what}",
+                "check indentation and quoting around this line",
+            )
+        ]
     except yaml.YAMLError as exc:
-        return None, [Diagnostic(Location(file), "load/yaml-syntax", Level.ERROR,
-                                 f"invalid YAML: {exc}", None)]
+        return None, [
+            Diagnostic(
+                Location(file), "load/yaml-syntax", Level.ERROR, f"invalid YAML: {exc}", None
+            )
+        ]
     if len(nodes) != 1:
-        return None, [Diagnostic(Location(file, 1, 1), "load/documents", Level.ERROR,
-                                 f"expected one YAML document, found {len(nodes)}",
-                                 "a plan is a single mapping; remove extra `---` separators")]
+        return None, [
+            Diagnostic(
+                Location(file, 1, 1),
+                "load/documents",
+                Level.ERROR,
+                f"expected one YAML document, found {len(nodes)}",
+                "a plan is a single mapping; remove extra `---` separators",
+            )
+        ]
     builder = _Builder(file)
     try:
         data = builder.build(nodes[0], ())
-    except _Abort:
+    except _AbortError:
         return None, builder.diagnostics
     if builder.diagnostics:
         return None, builder.diagnostics
@@ -210,9 +273,12 @@ def load_file(path: FsPath, display: str | None = None) -> tuple[Document | None
             return load_text("x" * (MAX_PLAN_BYTES + 1), name)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [Diagnostic(Location(name), "load/unreadable", Level.ERROR,
-                                 f"cannot read the plan: {exc}", None)]
+        return None, [
+            Diagnostic(
+                Location(name), "load/unreadable", Level.ERROR, f"cannot read the plan: {exc}", None
+            )
+        ]
     return load_text(text, name)
 
 
-__all__ = ["Document", "load_file", "load_text", "format_path"]
+__all__ = ["Document", "format_path", "load_file", "load_text"]

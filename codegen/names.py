@@ -16,8 +16,10 @@ Case = Literal["title", "snake", "camel", "pascal"]
 
 _CASE_PATTERNS: dict[str, re.Pattern[str]] = {
     # "Order Completed", "Product Added to Cart": small words may stay lowercase.
-    "title": re.compile(r"^[A-Z0-9][A-Za-z0-9]*( ([A-Z0-9][A-Za-z0-9]*|a|an|and|as|at|by|for|"
-                        r"from|in|of|on|or|the|to|via|with))*$"),
+    "title": re.compile(
+        r"^[A-Z0-9][A-Za-z0-9]*( ([A-Z0-9][A-Za-z0-9]*|a|an|and|as|at|by|for|"
+        r"from|in|of|on|or|the|to|via|with))*$"
+    ),
     "snake": re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"),
     "camel": re.compile(r"^[a-z][a-zA-Z0-9]*$"),
     "pascal": re.compile(r"^[A-Z][a-zA-Z0-9]*$"),

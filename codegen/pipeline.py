@@ -60,9 +60,11 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
     identity = r.identity()
     anonymous = set(identity.anonymous_allowed)
     events = tuple(r.event(name, e, anonymous) for name, e in sorted(spec.events.items()))
+    r.check_file_names(events)
     traits = r.fields(spec.traits, ("traits",))
-    audiences = AudienceResolver(r, {e.name: e for e in events}, {t.name: t for t in traits},
-                                 {t.name: t for t in types})
+    audiences = AudienceResolver(
+        r, {e.name: e for e in events}, {t.name: t for t in traits}, {t.name: t for t in types}
+    )
     segments = audiences.segments(spec.segments)
     messages = audiences.messages(spec.messages)
     if r.diagnostics:
@@ -70,11 +72,19 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
     info = spec.plan
     base = info.schema_base_uri or f"{_DEFAULT_BASE_URI}{info.slug}/"
     plan = ir.Plan(
-        name=info.name, slug=info.slug, version=info.version,
+        name=info.name,
+        slug=info.slug,
+        version=info.version,
         doc=ir.Doc(description=(info.description or "").strip(), owner=info.owner),
         schema_base_uri=base if base.endswith("/") else base + "/",
-        identity=identity, library=library, types=types, events=events, traits=traits,
-        segments=segments, messages=messages, source=document.file,
+        identity=identity,
+        library=library,
+        types=types,
+        events=events,
+        traits=traits,
+        segments=segments,
+        messages=messages,
+        source=document.file,
     )
     return plan, []
 

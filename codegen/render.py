@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -44,8 +45,14 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update(
-        py_str=py_str, py_comment=py_comment, py_doc=py_doc, md=md, md_cell=md_cell,
-        md_code=md_code, liquid_str=liquid_str, json=to_json,
+        py_str=py_str,
+        py_comment=py_comment,
+        py_doc=py_doc,
+        md=md,
+        md_cell=md_cell,
+        md_code=md_code,
+        liquid_str=liquid_str,
+        json=to_json,
     )
     env.globals.update(tool_name=TOOL_NAME, tool_version=TOOL_VERSION)
     return env
@@ -54,8 +61,9 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
 class _FlatLoader(jinja2.FileSystemLoader):
     """Overrides are matched by file name, wherever the shipped template lives."""
 
-    def get_source(self, environment: jinja2.Environment,
-                   template: str) -> tuple[str, str | None, Any]:
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
         return super().get_source(environment, template.rsplit("/", 1)[-1])
 
 
@@ -65,10 +73,14 @@ def render(template: str, overrides: Path | None = None, **context: Any) -> str:
 
 # -- escaping, one filter per target ---------------------------------------------------------
 
+
 def py_str(value: object) -> str:
     """A Python string literal that evaluates to exactly ``value``."""
-    return json.dumps(str(value), ensure_ascii=False).replace("\u2028", "\\u2028").replace(
-        "\u2029", "\\u2029")
+    return (
+        json.dumps(str(value), ensure_ascii=False)
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def py_comment(value: object) -> str:

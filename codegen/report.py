@@ -23,8 +23,9 @@ def human(diagnostic: Diagnostic) -> Text:
         text.append(f" {d.location.dotted}:", style="bold")
     text.append(f" {d.message}")
     for other in d.related:
-        text.append(f"\n    see also {other}" + (f" ({other.dotted})" if other.path else ""),
-                    style="dim")
+        text.append(
+            f"\n    see also {other}" + (f" ({other.dotted})" if other.path else ""), style="dim"
+        )
     if d.hint:
         text.append("\n    hint: ", style="green")
         text.append(d.hint)
@@ -37,11 +38,18 @@ def as_json(diagnostics: Sequence[Diagnostic]) -> str:
 
 def to_dict(d: Diagnostic) -> dict[str, object]:
     return {
-        "file": d.location.file, "line": d.location.line, "column": d.location.column,
-        "path": d.location.dotted, "level": str(d.level), "code": d.code,
-        "message": d.message, "hint": d.hint,
-        "related": [{"file": r.file, "line": r.line, "column": r.column, "path": r.dotted}
-                    for r in d.related],
+        "file": d.location.file,
+        "line": d.location.line,
+        "column": d.location.column,
+        "path": d.location.dotted,
+        "level": str(d.level),
+        "code": d.code,
+        "message": d.message,
+        "hint": d.hint,
+        "related": [
+            {"file": r.file, "line": r.line, "column": r.column, "path": r.dotted}
+            for r in d.related
+        ],
     }
 
 
@@ -68,8 +76,10 @@ def _prop(value: str) -> str:
 
 def summary(diagnostics: Sequence[Diagnostic]) -> str:
     counts = {level: sum(d.level is level for d in diagnostics) for level in Level}
-    parts = [f"{counts[Level.ERROR]} error{'s' * (counts[Level.ERROR] != 1)}",
-             f"{counts[Level.WARNING]} warning{'s' * (counts[Level.WARNING] != 1)}"]
+    parts = [
+        f"{counts[Level.ERROR]} error{'s' * (counts[Level.ERROR] != 1)}",
+        f"{counts[Level.WARNING]} warning{'s' * (counts[Level.WARNING] != 1)}",
+    ]
     if counts[Level.INFO]:
         parts.append(f"{counts[Level.INFO]} info")
     return ", ".join(parts)

@@ -8,6 +8,7 @@ fields that do not exist. Conventions and style are :mod:`codegen.lint`'s job.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,13 +17,22 @@ from typing import Any
 from . import ir
 from .diagnostics import Diagnostic, Level, Path
 from .loader import Document
+from .names import file_stem
 from .schema import EventSpec, PlanFile, PropertySpec, TypeSpec
 
 _STRING_ONLY = ("format", "pattern", "min_length", "max_length")
 _NUMERIC_ONLY = ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum")
 _ARRAY_ONLY = ("items", "min_items", "max_items", "unique_items")
-_CONSTRAINTS = ("type", "nullable", "enum", *_STRING_ONLY, *_NUMERIC_ONLY, *_ARRAY_ONLY,
-                "properties", "additional_properties")
+_CONSTRAINTS = (
+    "type",
+    "nullable",
+    "enum",
+    *_STRING_ONLY,
+    *_NUMERIC_ONLY,
+    *_ARRAY_ONLY,
+    "properties",
+    "additional_properties",
+)
 _ENUM_KINDS = (ir.Kind.STRING, ir.Kind.INTEGER, ir.Kind.NUMBER)
 _DEFAULT_BASE_URI = "https://tracking-plans.invalid/"
 
@@ -43,11 +53,24 @@ class Resolver:
     _library: dict[str, ir.Field] = field(default_factory=dict)
     _resolving: list[str] = field(default_factory=list)
 
-    def error(self, path: Path, code: str, message: str, hint: str | None = None,
-              related: tuple[Path, ...] = ()) -> None:
-        self.diagnostics.append(Diagnostic(
-            self.document.locate(path), code, Level.ERROR, message, hint,
-            tuple(self.document.locate(p) for p in related)))
+    def error(
+        self,
+        path: Path,
+        code: str,
+        message: str,
+        hint: str | None = None,
+        related: tuple[Path, ...] = (),
+    ) -> None:
+        self.diagnostics.append(
+            Diagnostic(
+                self.document.locate(path),
+                code,
+                Level.ERROR,
+                message,
+                hint,
+                tuple(self.document.locate(p) for p in related),
+            )
+        )
 
     # -- properties -------------------------------------------------------------------------
 
@@ -57,15 +80,23 @@ class Resolver:
     def field(self, name: str, spec: PropertySpec, path: Path) -> ir.Field:
         doc = _doc(spec)
         if spec.ref is None:
-            return ir.Field(name, self.field_type(spec, path), spec.required, doc,
-                            location=self.document.locate(path))
+            return ir.Field(
+                name,
+                self.field_type(spec, path),
+                spec.required,
+                doc,
+                location=self.document.locate(path),
+            )
         base = self.library_field(spec.ref, (*path, "ref"))
         clashing = [k for k in _CONSTRAINTS if k in spec.model_fields_set]
         if clashing:
-            self.error((*path, clashing[0]), "ref/override",
-                       f"`{clashing[0]}` cannot be combined with `ref: {spec.ref}`",
-                       "a referenced property keeps its library definition everywhere; define "
-                       "a separate property if it really differs")
+            self.error(
+                (*path, clashing[0]),
+                "ref/override",
+                f"`{clashing[0]}` cannot be combined with `ref: {spec.ref}`",
+                "a referenced property keeps its library definition everywhere; define "
+                "a separate property if it really differs",
+            )
         merged = ir.Doc(
             description=doc.description or base.doc.description,
             owner=doc.owner or base.doc.owner,
@@ -73,21 +104,30 @@ class Resolver:
             deprecated=doc.deprecated or base.doc.deprecated,
             examples=doc.examples or base.doc.examples,
         )
-        return ir.Field(name, base.type, spec.required, merged, spec.ref,
-                        self.document.locate(path))
+        return ir.Field(
+            name, base.type, spec.required, merged, spec.ref, self.document.locate(path)
+        )
 
     def library_field(self, ref: str, path: Path) -> ir.Field:
         if ref in self._library:
             return self._library[ref]
         spec = self.spec.properties.get(ref)
         if spec is None:
-            self.error(path, "ref/unknown-property", f"`{ref}` is not in the `properties` library",
-                       did_you_mean(ref, self.spec.properties) or "define it under `properties:`")
+            self.error(
+                path,
+                "ref/unknown-property",
+                f"`{ref}` is not in the `properties` library",
+                did_you_mean(ref, self.spec.properties) or "define it under `properties:`",
+            )
             return ir.Field(ref, ir.FieldType(ir.Kind.ANY), False)
         if ref in self._resolving:
-            cycle = " -> ".join([*self._resolving[self._resolving.index(ref):], ref])
-            self.error(("properties", ref), "ref/cycle", f"reference cycle: {cycle}",
-                       "a library property cannot refer to itself, directly or not")
+            cycle = " -> ".join([*self._resolving[self._resolving.index(ref) :], ref])
+            self.error(
+                ("properties", ref),
+                "ref/cycle",
+                f"reference cycle: {cycle}",
+                "a library property cannot refer to itself, directly or not",
+            )
             return ir.Field(ref, ir.FieldType(ir.Kind.ANY), False)
         self._resolving.append(ref)
         try:
@@ -101,28 +141,43 @@ class Resolver:
         given = spec.model_fields_set
         type_name = spec.type or ("object" if spec.properties is not None else None)
         if type_name is None:
-            self.error(path, "type/missing", "no `type` and no `ref`",
-                       "add `type: string` (or another type) or `ref: <library property>`")
+            self.error(
+                path,
+                "type/missing",
+                "no `type` and no `ref`",
+                "add `type: string` (or another type) or `ref: <library property>`",
+            )
             return ir.FieldType(ir.Kind.ANY)
         kind = ir.PRIMITIVE_KINDS.get(type_name)
         type_ref = None
         if kind is None:
             if type_name not in self.spec.types:
                 choices = [*ir.PRIMITIVE_KINDS, *self.spec.types]
-                self.error((*path, "type"), "type/unknown", f"unknown type `{type_name}`",
-                           did_you_mean(type_name, choices)
-                           or f"use one of {', '.join(ir.PRIMITIVE_KINDS)} or a name under `types:`")
+                self.error(
+                    (*path, "type"),
+                    "type/unknown",
+                    f"unknown type `{type_name}`",
+                    did_you_mean(type_name, choices)
+                    or f"use one of {', '.join(ir.PRIMITIVE_KINDS)} or a name under `types:`",
+                )
                 return ir.FieldType(ir.Kind.ANY)
             kind, type_ref = ir.Kind.OBJECT, type_name
         self._check_applicable(kind, type_ref, given, path)
         bounds = self._bounds(spec, kind, path)
         items = None
         if kind is ir.Kind.ARRAY:
-            items = (self.field_type(spec.items, (*path, "items")) if spec.items is not None
-                     else ir.FieldType(ir.Kind.ANY))
+            items = (
+                self.field_type(spec.items, (*path, "items"))
+                if spec.items is not None
+                else ir.FieldType(ir.Kind.ANY)
+            )
             if spec.items is not None and spec.items.required:
-                self.error((*path, "items", "required"), "type/misplaced",
-                           "`required` has no meaning on array items", "remove it")
+                self.error(
+                    (*path, "items", "required"),
+                    "type/misplaced",
+                    "`required` has no meaning on array items",
+                    "remove it",
+                )
         inline: tuple[ir.Field, ...] = ()
         open_object = spec.additional_properties
         if kind is ir.Kind.OBJECT and type_ref is None:
@@ -130,8 +185,9 @@ class Resolver:
             open_object = open_object or spec.properties is None
         return ir.FieldType(kind, spec.nullable, bounds, items, type_ref, inline, open_object)
 
-    def _check_applicable(self, kind: ir.Kind, type_ref: str | None, given: set[str],
-                          path: Path) -> None:
+    def _check_applicable(
+        self, kind: ir.Kind, type_ref: str | None, given: set[str], path: Path
+    ) -> None:
         wrong: list[str] = []
         if kind is not ir.Kind.STRING:
             wrong += [k for k in _STRING_ONLY if k in given]
@@ -147,40 +203,74 @@ class Resolver:
             wrong.append("additional_properties")
         shown = type_ref or kind.value
         for key in wrong:
-            self.error((*path, key), "type/constraint-mismatch",
-                       f"`{key}` does not apply to type `{shown}`",
-                       "remove it, or change the type")
+            self.error(
+                (*path, key),
+                "type/constraint-mismatch",
+                f"`{key}` does not apply to type `{shown}`",
+                "remove it, or change the type",
+            )
 
     def _bounds(self, spec: PropertySpec, kind: ir.Kind, path: Path) -> ir.Bounds:
         enum = tuple(spec.enum) if spec.enum is not None else None
         for i, value in enumerate(enum or ()):
             if not value_fits(kind, value):
-                hint = ("YAML reads yes/no/on/off/true/false as booleans: quote it"
-                        if isinstance(value, bool) else "quote it, or change the type")
-                self.error((*path, "enum", i), "type/enum-value",
-                           f"enum value `{value}` is not a {kind.value}", hint)
+                hint = (
+                    "YAML reads yes/no/on/off/true/false as booleans: quote it"
+                    if isinstance(value, bool)
+                    else "quote it, or change the type"
+                )
+                self.error(
+                    (*path, "enum", i),
+                    "type/enum-value",
+                    f"enum value `{_show(value)}` is not "
+                    f"{'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value}",
+                    hint,
+                )
         if enum is not None and len(set(map(repr, enum))) != len(enum):
-            self.error((*path, "enum"), "type/enum-duplicate", "enum lists a value twice",
-                       "remove the duplicate")
+            self.error(
+                (*path, "enum"),
+                "type/enum-duplicate",
+                "enum lists a value twice",
+                "remove the duplicate",
+            )
         for key in ("pattern",):
             pattern = getattr(spec, key)
             if pattern is not None:
                 try:
                     re.compile(pattern)
                 except re.error as exc:
-                    self.error((*path, key), "type/bad-pattern", f"invalid regular expression: {exc}",
-                               "JSON Schema uses ECMA-262 regular expressions")
-        for low, high in (("minimum", "maximum"), ("min_length", "max_length"),
-                          ("min_items", "max_items"), ("exclusive_minimum", "exclusive_maximum")):
+                    self.error(
+                        (*path, key),
+                        "type/bad-pattern",
+                        f"invalid regular expression: {exc}",
+                        "JSON Schema uses ECMA-262 regular expressions",
+                    )
+        for low, high in (
+            ("minimum", "maximum"),
+            ("min_length", "max_length"),
+            ("min_items", "max_items"),
+            ("exclusive_minimum", "exclusive_maximum"),
+        ):
             lo, hi = getattr(spec, low), getattr(spec, high)
             if lo is not None and hi is not None and lo > hi:
-                self.error((*path, low), "type/bounds", f"`{low}` ({lo}) is above `{high}` ({hi})",
-                           "no value could satisfy both; swap or fix them")
+                self.error(
+                    (*path, low),
+                    "type/bounds",
+                    f"`{low}` ({lo}) is above `{high}` ({hi})",
+                    "no value could satisfy both; swap or fix them",
+                )
         return ir.Bounds(
-            enum=enum, format=spec.format, pattern=spec.pattern, minimum=spec.minimum,
-            maximum=spec.maximum, exclusive_minimum=spec.exclusive_minimum,
-            exclusive_maximum=spec.exclusive_maximum, min_length=spec.min_length,
-            max_length=spec.max_length, min_items=spec.min_items, max_items=spec.max_items,
+            enum=enum,
+            format=spec.format,
+            pattern=spec.pattern,
+            minimum=spec.minimum,
+            maximum=spec.maximum,
+            exclusive_minimum=spec.exclusive_minimum,
+            exclusive_maximum=spec.exclusive_maximum,
+            min_length=spec.min_length,
+            max_length=spec.max_length,
+            min_items=spec.min_items,
+            max_items=spec.max_items,
             unique_items=spec.unique_items,
         )
 
@@ -188,14 +278,39 @@ class Resolver:
 
     def object_type(self, name: str, spec: TypeSpec) -> ir.ObjectType:
         path = ("types", name)
-        return ir.ObjectType(name, self.fields(spec.properties, (*path, "properties")),
-                             spec.additional_properties, _doc(spec), self.document.locate(path))
+        return ir.ObjectType(
+            name,
+            self.fields(spec.properties, (*path, "properties")),
+            spec.additional_properties,
+            _doc(spec),
+            self.document.locate(path),
+        )
 
     def event(self, name: str, spec: EventSpec, anonymous: set[str]) -> ir.Event:
         path = ("events", name)
-        return ir.Event(name, self.fields(spec.properties, (*path, "properties")),
-                        name in anonymous, spec.additional_properties, _doc(spec),
-                        self.document.locate(path))
+        return ir.Event(
+            name,
+            self.fields(spec.properties, (*path, "properties")),
+            name in anonymous,
+            spec.additional_properties,
+            _doc(spec),
+            self.document.locate(path),
+        )
+
+    def check_file_names(self, events: tuple[ir.Event, ...]) -> None:
+        """Two events that would be written to the same file cannot both be generated."""
+        owners: dict[str, ir.Event] = {}
+        for event in events:
+            stem = file_stem(event.name)
+            first = owners.setdefault(stem, event)
+            if first is not event:
+                self.error(
+                    ("events", event.name),
+                    "naming/file-collision",
+                    f"events `{first.name}` and `{event.name}` would both be written to `{stem}`",
+                    "rename one of them; names must differ in more than case and punctuation",
+                    (("events", first.name),),
+                )
 
     def check_type_cycles(self, types: tuple[ir.ObjectType, ...]) -> None:
         edges = {t.name: sorted(set(_type_refs(t.fields))) for t in types}
@@ -203,11 +318,14 @@ class Resolver:
 
         def visit(name: str, trail: list[str]) -> None:
             if name in trail:
-                cycle = [*trail[trail.index(name):], name]
-                self.error(("types", cycle[0]), "ref/cycle",
-                           f"reference cycle between types: {' -> '.join(cycle)}",
-                           "break the cycle: keep an id instead of embedding the object",
-                           tuple(("types", n) for n in cycle[1:-1]))
+                cycle = [*trail[trail.index(name) :], name]
+                self.error(
+                    ("types", cycle[0]),
+                    "ref/cycle",
+                    f"reference cycle between types: {' -> '.join(cycle)}",
+                    "break the cycle: keep an id instead of embedding the object",
+                    tuple(("types", n) for n in cycle[1:-1]),
+                )
                 return
             if name in done:
                 return
@@ -222,15 +340,22 @@ class Resolver:
         spec = self.spec.identity
         for i, name in enumerate(spec.anonymous_allowed):
             if name not in self.spec.events:
-                self.error(("identity", "anonymous_allowed", i), "ref/unknown-event",
-                           f"`{name}` is not a planned event",
-                           did_you_mean(name, self.spec.events) or "list events under `events:`")
+                self.error(
+                    ("identity", "anonymous_allowed", i),
+                    "ref/unknown-event",
+                    f"`{name}` is not a planned event",
+                    did_you_mean(name, self.spec.events) or "list events under `events:`",
+                )
         if spec.user_id_pattern is not None:
             try:
                 re.compile(spec.user_id_pattern)
             except re.error as exc:
-                self.error(("identity", "user_id_pattern"), "type/bad-pattern",
-                           f"invalid regular expression: {exc}", None)
+                self.error(
+                    ("identity", "user_id_pattern"),
+                    "type/bad-pattern",
+                    f"invalid regular expression: {exc}",
+                    None,
+                )
         return ir.Identity(spec.primary_id, spec.user_id_pattern, tuple(spec.anonymous_allowed))
 
 
@@ -245,6 +370,11 @@ def value_fits(kind: ir.Kind, value: Any) -> bool:
     if kind is ir.Kind.NUMBER:
         return isinstance(value, int | float)
     return kind is ir.Kind.ANY
+
+
+def _show(value: Any) -> str:
+    """A literal as the plan author would write it (``true``, not ``True``)."""
+    return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
 
 
 def _type_refs(fields: Iterable[ir.Field]) -> Iterable[str]:

@@ -31,6 +31,11 @@ def _type_shorthand(value: Any) -> Any:
     return {"type": value} if isinstance(value, str) else value
 
 
+def _also_a_type_name(schema: dict[str, Any]) -> None:
+    """The published schema must accept the ``items: Product`` shorthand too."""
+    schema["anyOf"] = [{"type": "string"}, *schema.get("anyOf", [])]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=False)
 
@@ -87,7 +92,9 @@ class PropertySpec(_Documented):
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=0)
     items: Annotated[PropertySpec | None, BeforeValidator(_type_shorthand)] = Field(
-        None, description="Element type of an array: a type name or a property spec."
+        None,
+        description="Element type of an array: a type name or a property spec.",
+        json_schema_extra=_also_a_type_name,
     )
     min_items: int | None = Field(None, ge=0)
     max_items: int | None = Field(None, ge=0)
@@ -125,7 +132,9 @@ class _Operators(_Model):
     in_: list[Scalar] | None = Field(None, alias="in", min_length=1)
     not_in: list[Scalar] | None = Field(None, min_length=1)
     contains: Scalar | None = None
-    within: str | None = Field(None, pattern=WINDOW, description="Timestamp within the past window.")
+    within: str | None = Field(
+        None, pattern=WINDOW, description="Timestamp within the past window."
+    )
 
 
 class Filter(_Operators):
@@ -228,36 +237,42 @@ def _diagnostics(document: Document, exc: ValidationError) -> list[Diagnostic]:
             allowed = _allowed_keys(errors[0]["loc"])
             hint = _suggest(str(path[-1]), allowed)
             if " " in str(path[-1]).strip():
-                hint = ("inside `{...}` a comma ends the value: quote text that contains commas"
-                        f"; {hint}")
+                hint = (
+                    "inside `{...}` a comma ends the value: quote text that contains commas"
+                    f"; {hint}"
+                )
         out.append(Diagnostic(document.locate(path), code, Level.ERROR, message, hint))
     return out
 
 
 def _data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
-    """Pydantic's ``loc`` without union member names: only steps that exist in the data."""
+    """Pydantic's ``loc`` without union member names: only steps that exist in the data.
+
+    The last step is kept even when absent: for a missing key it is the subject of the message.
+    """
     path: list[str | int] = []
     node = data
-    for step in loc:
-        if isinstance(node, dict) and step in node:
+    for i, step in enumerate(loc):
+        inside = (isinstance(node, dict) and step in node) or (
+            isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        )
+        if inside:
             node = node[step]
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-            node = node[step]
-        elif isinstance(node, dict) and len(path) == len(loc) - 1:
-            pass  # a missing key: keep it, it is the subject of the message
-        else:
+        elif not (i == len(loc) - 1 and isinstance(node, dict)):
             continue
         path.append(step)
-    if loc and loc[-1] not in path and isinstance(loc[-1], str) and loc[-1][:1].islower():
-        if isinstance(node, dict):
-            path.append(loc[-1])
     return tuple(path)
 
 
 _TYPE_WORDS = {
-    "string_type": "a string", "int_type": "an integer", "float_type": "a number",
-    "bool_type": "true or false", "list_type": "a list", "dict_type": "a mapping",
-    "model_type": "a mapping", "model_attributes_type": "a mapping",
+    "string_type": "a string",
+    "int_type": "an integer",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
 }
 
 
@@ -269,6 +284,8 @@ def _explain(errors: list[dict[str, Any]], data: Any) -> tuple[str, str | None]:
     if kind == "missing":
         return f"missing required key `{first['loc'][-1]}`", "add it; see `codegen schema`"
     wanted = [_TYPE_WORDS[e["type"]] for e in errors if e["type"] in _TYPE_WORDS]
+    if "an integer" in wanted and "a number" in wanted:
+        wanted.remove("an integer")
     value = first.get("input")
     if wanted:
         got = _describe(value)
@@ -282,7 +299,9 @@ def _explain(errors: list[dict[str, Any]], data: Any) -> tuple[str, str | None]:
         return f"expected {' or '.join(dict.fromkeys(wanted))}, got {got}", hint
     if kind == "string_pattern_mismatch":
         pattern = first["ctx"]["pattern"]
-        return f"`{value}` does not match the required pattern {pattern}", _PATTERN_HINTS.get(pattern)
+        return f"`{value}` does not match the required pattern {pattern}", _PATTERN_HINTS.get(
+            pattern
+        )
     if kind == "literal_error":
         return f"`{value}` is not allowed; expected {first['ctx']['expected']}", None
     return first["msg"][0].lower() + first["msg"][1:], None

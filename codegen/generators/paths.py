@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from .. import ir
-from ..diagnostics import Diagnostic, Level, PlanError
 from ..names import file_stem
 
 
 def event_stems(plan: ir.Plan) -> dict[str, str]:
-    """``{event name: file stem}``; two events that map to one file are a :class:`PlanError`."""
-    stems: dict[str, str] = {}
-    owners: dict[str, ir.Event] = {}
-    problems = []
-    for event in plan.events:
-        stem = file_stem(event.name)
-        if stem in owners:
-            first = owners[stem]
-            problems.append(Diagnostic(
-                event.location, "naming/file-collision", Level.ERROR,
-                f"events `{first.name}` and `{event.name}` would both be written to `{stem}`",
-                "rename one of them; names must differ in more than case and punctuation",
-                (first.location,)))
-        owners.setdefault(stem, event)
-        stems[event.name] = stem
-    if problems:
-        raise PlanError(problems)
+    """``{event name: file stem}``. Resolution already rejected plans where two events share a
+    stem (``naming/file-collision``); this re-checks so no file is ever silently overwritten."""
+    stems = {event.name: file_stem(event.name) for event in plan.events}
+    if len(set(stems.values())) != len(stems):
+        raise ValueError("two events map to one file name; the plan was not resolved")
     return stems

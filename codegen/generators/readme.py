@@ -6,7 +6,6 @@ from .. import ir
 from ..config import Options
 from ..render import render
 
-
 _DESCRIPTIONS = (
     ("schemas/events/", "JSON Schema of one track event's whole Segment message"),
     ("schemas/identify.schema.json", "JSON Schema of identify() and its traits"),
@@ -24,8 +23,11 @@ def describe(path: str) -> str:
 def generate(plan: ir.Plan, options: Options, files: list[str]) -> dict[str, str]:
     """``files`` are the other generators' outputs; sub-packages are listed by folder."""
     shown = sorted({_top(f) for f in files})
-    return {"README.md": render("output/README.md.j2", options.templates, plan=plan,
-                                files=shown, describe=describe)}
+    return {
+        "README.md": render(
+            "output/README.md.j2", options.templates, plan=plan, files=shown, describe=describe
+        )
+    }
 
 
 def _top(path: str) -> str:
