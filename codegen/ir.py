@@ -100,6 +100,7 @@ class Field:
     required: bool
     doc: Doc = Doc()
     ref: str | None = None
+    code_name: str = ""  # snake_case identifier for generated code (see codegen.codenames)
     location: Location = field(default=_NOWHERE, compare=False, repr=False)
 
 
@@ -119,6 +120,7 @@ class Event:
     anonymous_allowed: bool
     additional_properties: bool = False
     doc: Doc = Doc()
+    code_name: str = ""  # snake_case: file stem, tracker method, class-name base
     location: Location = field(default=_NOWHERE, compare=False, repr=False)
 
 

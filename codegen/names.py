@@ -53,12 +53,66 @@ def pascal(name: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words(name))
 
 
+# Names a generated field cannot take: Python keywords, pydantic BaseModel attributes, and the
+# keyword arguments every generated tracker method already has. They get a trailing underscore.
+RESERVED_FIELD_NAMES = frozenset(
+    {
+        *keyword.kwlist,
+        "self",
+        "user_id",
+        "anonymous_id",
+        "options",
+        "construct",
+        "copy",
+        "dict",
+        "from_orm",
+        "json",
+        "parse_file",
+        "parse_obj",
+        "parse_raw",
+        "schema",
+        "schema_json",
+        "update_forward_refs",
+        "validate",
+        "fields",
+    }
+)
+# Methods and attributes of the generated Tracker that an event's method must not replace.
+RESERVED_METHOD_NAMES = frozenset(
+    {
+        "track",
+        "identify",
+        "flush",
+        "shutdown",
+        "for_segment",
+        "for_customerio",
+        "client",
+        "mode",
+        "on_violation",
+        "plan_name",
+        "plan_version",
+    }
+)
+
+
 def python_name(name: str) -> str:
-    """A snake_case Python identifier for a wire name; keywords and builtins get a ``_`` suffix."""
+    """A snake_case Python identifier for a wire name, usable as a pydantic field and keyword
+    argument: reserved names get a ``_`` suffix, names starting with a digit a ``field_`` prefix.
+    """
     out = snake(name) or "field"
     if out[0].isdigit():
-        out = "n" + out
-    if keyword.iskeyword(out) or keyword.issoftkeyword(out) or out in _BUILTINS:
+        out = "field_" + out
+    if out in RESERVED_FIELD_NAMES or out.startswith("model_"):
+        out += "_"
+    return out
+
+
+def event_code_name(name: str) -> str:
+    """Default code name of an event: ``Order Completed`` → ``order_completed``."""
+    out = snake(name) or "event"
+    if out[0].isdigit():
+        out = "event_" + out
+    if keyword.iskeyword(out) or out in RESERVED_METHOD_NAMES:
         out += "_"
     return out
 
@@ -66,6 +120,16 @@ def python_name(name: str) -> str:
 def class_name(name: str) -> str:
     out = pascal(name) or "Model"
     return "N" + out if out[0].isdigit() else out
+
+
+def event_class(code_name: str) -> str:
+    """Class of an event's properties: ``order_completed`` → ``OrderCompletedProperties``."""
+    return class_name(code_name) + "Properties"
+
+
+def nested_class(scope: str, code_name: str) -> str:
+    """Class of an inline object: its owner's class scope plus the field's name."""
+    return scope + class_name(code_name)
 
 
 def file_stem(name: str) -> str:

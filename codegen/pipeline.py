@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ir
+from . import codenames, ir
 from .audiences import AudienceResolver
 from .diagnostics import Diagnostic, has_errors
 from .lint import lint
@@ -60,7 +60,6 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
     identity = r.identity()
     anonymous = set(identity.anonymous_allowed)
     events = tuple(r.event(name, e, anonymous) for name, e in sorted(spec.events.items()))
-    r.check_file_names(events)
     traits = r.fields(spec.traits, ("traits",))
     audiences = AudienceResolver(
         r, {e.name: e for e in events}, {t.name: t for t in traits}, {t.name: t for t in types}
@@ -86,7 +85,8 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
         messages=messages,
         source=document.file,
     )
-    return plan, []
+    clashes = codenames.check(plan)
+    return (None, clashes) if clashes else (plan, [])
 
 
 __all__ = ["Loaded", "load_plan", "load_plan_text", "resolve"]

@@ -17,7 +17,7 @@ from typing import Any
 from . import ir
 from .diagnostics import Diagnostic, Level, Path
 from .loader import Document
-from .names import file_stem
+from .names import event_code_name, python_name
 from .schema import EventSpec, PlanFile, PropertySpec, TypeSpec
 
 _STRING_ONLY = ("format", "pattern", "min_length", "max_length")
@@ -79,14 +79,11 @@ class Resolver:
 
     def field(self, name: str, spec: PropertySpec, path: Path) -> ir.Field:
         doc = _doc(spec)
+        code_name = spec.code_name or python_name(name)
+        location = self.document.locate(path)
         if spec.ref is None:
-            return ir.Field(
-                name,
-                self.field_type(spec, path),
-                spec.required,
-                doc,
-                location=self.document.locate(path),
-            )
+            field_type = self.field_type(spec, path)
+            return ir.Field(name, field_type, spec.required, doc, None, code_name, location)
         base = self.library_field(spec.ref, (*path, "ref"))
         clashing = [k for k in _CONSTRAINTS if k in spec.model_fields_set]
         if clashing:
@@ -104,9 +101,7 @@ class Resolver:
             deprecated=doc.deprecated or base.doc.deprecated,
             examples=doc.examples or base.doc.examples,
         )
-        return ir.Field(
-            name, base.type, spec.required, merged, spec.ref, self.document.locate(path)
-        )
+        return ir.Field(name, base.type, spec.required, merged, spec.ref, code_name, location)
 
     def library_field(self, ref: str, path: Path) -> ir.Field:
         if ref in self._library:
@@ -294,23 +289,9 @@ class Resolver:
             name in anonymous,
             spec.additional_properties,
             _doc(spec),
+            spec.code_name or event_code_name(name),
             self.document.locate(path),
         )
-
-    def check_file_names(self, events: tuple[ir.Event, ...]) -> None:
-        """Two events that would be written to the same file cannot both be generated."""
-        owners: dict[str, ir.Event] = {}
-        for event in events:
-            stem = file_stem(event.name)
-            first = owners.setdefault(stem, event)
-            if first is not event:
-                self.error(
-                    ("events", event.name),
-                    "naming/file-collision",
-                    f"events `{first.name}` and `{event.name}` would both be written to `{stem}`",
-                    "rename one of them; names must differ in more than case and punctuation",
-                    (("events", first.name),),
-                )
 
     def check_type_cycles(self, types: tuple[ir.ObjectType, ...]) -> None:
         edges = {t.name: sorted(set(_type_refs(t.fields))) for t in types}

@@ -23,6 +23,7 @@ Format = Literal["email", "uri", "uuid", "date-time", "date", "hostname", "ipv4"
 Case = Literal["title", "snake", "camel", "pascal"]
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
 SLUG = r"^[a-z][a-z0-9_]{0,62}$"
+CODE_NAME = SLUG
 WINDOW = r"^\s*[1-9][0-9]*\s*[A-Za-z]+\s*$"
 
 
@@ -79,6 +80,9 @@ class PropertySpec(_Documented):
         "or the name of a reusable type.",
     )
     ref: str | None = Field(None, description="Name of a property in the `properties` library.")
+    code_name: str | None = Field(
+        None, pattern=CODE_NAME, description="snake_case name in generated code (default: derived)."
+    )
     required: bool = False
     nullable: bool = Field(False, description="Also accept `null`.")
     examples: list[Any] | None = None
@@ -114,6 +118,11 @@ class TypeSpec(_Documented):
 
 
 class EventSpec(_Documented):
+    code_name: str | None = Field(
+        None,
+        pattern=CODE_NAME,
+        description="snake_case name for files, SDK method and classes (default: derived).",
+    )
     properties: dict[str, PropertySpec] = Field(default_factory=dict)
     additional_properties: bool = Field(
         False, description="Accept properties the plan does not list (closed by default)."

@@ -12,9 +12,10 @@ import json
 from typing import Any
 
 from .. import ir
+from ..codenames import TRAITS_CLASS, TRAITS_SCOPE, ir_scope
 from ..config import TOOL_NAME, Options
 from ..diagnostics import PlanError
-from ..names import class_name
+from ..names import event_class, nested_class
 from .paths import event_stems
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -117,10 +118,7 @@ def event_message(plan: ir.Plan, event: ir.Event) -> Schema:
     _describe(schema, event.doc)
     identity = _identity(plan, anonymous=event.anonymous_allowed)
     properties = object_schema(
-        event.fields,
-        event.additional_properties,
-        f"{class_name(event.name)}Properties",
-        class_name(event.name),
+        event.fields, event.additional_properties, event_class(event.code_name), ir_scope(event)
     )
     schema.update(
         {
@@ -141,7 +139,7 @@ def event_message(plan: ir.Plan, event: ir.Event) -> Schema:
 
 
 def identify_message(plan: ir.Plan) -> Schema:
-    traits = object_schema(plan.traits, False, "IdentifyTraits", "Traits")
+    traits = object_schema(plan.traits, False, TRAITS_CLASS, TRAITS_SCOPE)
     identity = _identity(plan, anonymous=False)
     return {
         "title": "Identify",
@@ -227,7 +225,7 @@ def object_schema(fields: tuple[ir.Field, ...], open_: bool, title: str, scope: 
 
 
 def field_schema(f: ir.Field, scope: str) -> Schema:
-    schema = type_schema(f.type, scope + class_name(f.name))
+    schema = type_schema(f.type, nested_class(scope, f.code_name))
     _describe(schema, f.doc)
     return schema
 
