@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from . import report
+from .cache import default_cache_dir
 from .config import Options
 from .diagnostics import Diagnostic, Level, PlanError, has_errors
 from .generators import generate as generate_files
@@ -64,6 +65,21 @@ TemplatesOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Diagnostics format.")]
+CacheOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        help="Cache of generated Python by content hash. Default: "
+        "$CODEGEN_CACHE_DIR or ~/.cache/codegen.",
+    ),
+]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the cache.")]
+
+
+def _options(templates: Path | None, cache_dir: Path | None, no_cache: bool) -> Options:
+    return Options(
+        templates=templates, cache_dir=None if no_cache else (cache_dir or default_cache_dir())
+    )
 
 
 @dataclass(frozen=True)
@@ -138,7 +154,8 @@ def generate(
     plans: PlanArg,
     out_dir: OutOpt = None,
     templates: TemplatesOpt = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Cache for formatted code.")] = None,
+    cache_dir: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Generate every artefact from the plan(s). Writes nothing if any plan has errors."""
     jobs = _load(plans, out_dir)
@@ -146,7 +163,7 @@ def generate(
     code = _exit_code(jobs)
     if code != EXIT_OK or not jobs:
         raise typer.Exit(code if jobs else EXIT_UNREADABLE)
-    results = _generate_all(jobs, Options(templates=templates, cache_dir=cache_dir))
+    results = _generate_all(jobs, _options(templates, cache_dir, no_cache))
     if isinstance(results, int):
         raise typer.Exit(results)
     for target, files in results.items():
@@ -164,6 +181,8 @@ def check(
     out_dir: OutOpt = None,
     templates: TemplatesOpt = None,
     diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
+    cache_dir: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
 ) -> None:
     """Exit 1 when the generated folder is not what the plan generates now."""
     jobs = _load(plans, out_dir)
@@ -171,7 +190,7 @@ def check(
     code = _exit_code(jobs)
     if code != EXIT_OK:
         raise typer.Exit(code)
-    results = _generate_all(jobs, Options(templates=templates))
+    results = _generate_all(jobs, _options(templates, cache_dir, no_cache))
     if isinstance(results, int):
         raise typer.Exit(results)
     stale = False

@@ -27,5 +27,5 @@ class Options:
     """
 
     templates: Path | None = None
-    targets: tuple[str, ...] = ("schemas",)
+    targets: tuple[str, ...] = ("schemas", "python")
     cache_dir: Path | None = None

@@ -52,6 +52,7 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
         md_cell=md_cell,
         md_code=md_code,
         liquid_str=liquid_str,
+        toml_str=toml_str,
         json=to_json,
     )
     env.globals.update(tool_name=TOOL_NAME, tool_version=TOOL_VERSION)
@@ -129,6 +130,11 @@ def liquid_str(value: object) -> str:
     if '"' not in text:
         return f'"{text}"'
     return "'" + text.replace("'", "\u2019") + "'"
+
+
+def toml_str(value: object) -> str:
+    """A TOML basic string (JSON escapes are TOML escapes when everything is ASCII-escaped)."""
+    return json.dumps(str(value), ensure_ascii=True)
 
 
 def to_json(value: Any, indent: int | None = None) -> str:

@@ -11,13 +11,14 @@ from collections.abc import Callable
 from .. import ir
 from ..config import Options
 from ..writer import safe_relative
-from . import jsonschema, readme
+from . import jsonschema, python, readme
 
 Output = dict[str, str]
 Generator = Callable[[ir.Plan, Options], Output]
 
 TARGETS: dict[str, Generator] = {
     "schemas": jsonschema.generate,
+    "python": python.generate,
 }
 
 

@@ -9,6 +9,8 @@ it validates on its own.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ir
@@ -20,6 +22,21 @@ from .paths import event_stems
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SchemaStyle:
+    """Where ``$ref`` points and which Python types formats map to (for the SDK generator).
+
+    The published schemas use the defaults; datamodel-code-generator gets references into a
+    separate types file and ``customTypePath`` for formats, so the SDK keeps wire values as text.
+    """
+
+    ref_base: str = "#/$defs/"
+    format_types: Mapping[str, str] = field(default_factory=dict)
+
+
+PUBLISHED = SchemaStyle()
 
 
 def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
@@ -202,21 +219,27 @@ def _common(plan: ir.Plan) -> Schema:
 # -- fields ----------------------------------------------------------------------------------
 
 
-def type_defs(plan: ir.Plan, names: set[str]) -> Schema:
+def type_defs(plan: ir.Plan, names: set[str], style: SchemaStyle = PUBLISHED) -> Schema:
     defs: Schema = {}
     for t in plan.types:
         if t.name in names:
-            schema = object_schema(t.fields, t.additional_properties, t.name, t.name)
+            schema = object_schema(t.fields, t.additional_properties, t.name, t.name, style)
             _describe(schema, t.doc)
             defs[t.name] = schema
     return defs
 
 
-def object_schema(fields: tuple[ir.Field, ...], open_: bool, title: str, scope: str) -> Schema:
+def object_schema(
+    fields: tuple[ir.Field, ...],
+    open_: bool,
+    title: str,
+    scope: str,
+    style: SchemaStyle = PUBLISHED,
+) -> Schema:
     """A closed (unless ``open_``) object. ``title`` names its class in generated code; ``scope``
     prefixes the titles of inline objects nested in it, so they never collide."""
     schema: Schema = {"title": title, "type": "object"}
-    schema["properties"] = {f.name: field_schema(f, scope) for f in fields}
+    schema["properties"] = {f.name: field_schema(f, scope, style) for f in fields}
     required = [f.name for f in fields if f.required]
     if required:
         schema["required"] = required
@@ -224,8 +247,8 @@ def object_schema(fields: tuple[ir.Field, ...], open_: bool, title: str, scope: 
     return schema
 
 
-def field_schema(f: ir.Field, scope: str) -> Schema:
-    schema = type_schema(f.type, nested_class(scope, f.code_name))
+def field_schema(f: ir.Field, scope: str, style: SchemaStyle = PUBLISHED) -> Schema:
+    schema = type_schema(f.type, nested_class(scope, f.code_name), style)
     _describe(schema, f.doc)
     return schema
 
@@ -255,18 +278,20 @@ _BOUND_KEYWORDS = (
 )
 
 
-def type_schema(t: ir.FieldType, title: str) -> Schema:
+def type_schema(t: ir.FieldType, title: str, style: SchemaStyle = PUBLISHED) -> Schema:
     """Schema of a value; ``title`` names it if it is (or holds) an inline object."""
     if t.type_ref:
-        ref: Schema = {"$ref": f"#/$defs/{t.type_ref}"}
+        ref: Schema = {"$ref": f"{style.ref_base}{t.type_ref}"}
         return {"anyOf": [ref, {"type": "null"}]} if t.nullable else ref
     schema: Schema = dict(_KIND_TYPES[t.kind])
     if t.kind is ir.Kind.OBJECT and t.fields:
-        schema = object_schema(t.fields, t.additional_properties, title, title)
+        schema = object_schema(t.fields, t.additional_properties, title, title, style)
     elif t.kind is ir.Kind.OBJECT:
         schema["additionalProperties"] = t.additional_properties
     if t.kind is ir.Kind.ARRAY:
-        schema["items"] = type_schema(t.items, title + "Item") if t.items else {}
+        schema["items"] = type_schema(t.items, title + "Item", style) if t.items else {}
+    if t.bounds.format is not None and t.bounds.format in style.format_types:
+        schema["customTypePath"] = style.format_types[t.bounds.format]
     b = t.bounds
     for attr, keyword in _BOUND_KEYWORDS:
         value = getattr(b, attr)

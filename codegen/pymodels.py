@@ -1,0 +1,143 @@
+"""Pydantic models with datamodel-code-generator, formatted, cached by content hash.
+
+datamodel-code-generator is run once per module (reusable types, traits, one per event) on a
+schema built for it from the ir: titles we control name every class, reusable types are external
+references mapped to the package's ``types`` module (imported, never copied), field names come
+from our code names through aliases, and formats map to the SDK runtime's checked ``str`` types.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from .cache import Cache
+from .pyformat import format_python
+
+TYPES_FILE = "types.schema.json"
+
+
+@dataclass(frozen=True)
+class ModelModule:
+    """One module to generate: its schema (root object or ``$defs`` only) and naming."""
+
+    schema: dict[str, Any]
+    aliases: dict[str, list[str]]
+    header: str
+    drop_root: str | None = None  # class dmcg makes of a ``$defs``-only root, removed
+
+
+def dmcg_options(package: str) -> dict[str, Any]:
+    """Explicit, pinned options: changing one changes every generated module (and the cache)."""
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+    from datamodel_code_generator.format import PythonVersion
+    from datamodel_code_generator.parser import LiteralType
+
+    return {
+        "input_file_type": InputFileType.JsonSchema,
+        "output_model_type": DataModelType.PydanticV2BaseModel,
+        "target_python_version": PythonVersion.PY_311,
+        "target_pydantic_version": "2.14",
+        "base_class": f"{package}._runtime.PlanModel",
+        "enum_field_as_literal": LiteralType.All,
+        "use_title_as_name": True,
+        "use_field_description": True,
+        "use_schema_description": True,
+        "field_constraints": True,
+        "use_annotated": True,
+        "use_standard_collections": True,
+        "use_union_operator": True,
+        "use_missing_sentinel": True,
+        "use_serialization_alias": True,
+        "use_double_quotes": True,
+        "disable_timestamp": True,
+        "formatters": [],
+        "external_ref_mapping": {TYPES_FILE: f"{package}.types"},
+    }
+
+
+def cache_key(module: ModelModule, types_schema: dict[str, Any], package: str) -> str:
+    payload = json.dumps(
+        {
+            "module": [module.schema, module.aliases, module.header, module.drop_root],
+            "types": types_schema if _refers_to_types(module.schema) else None,
+            "options": {k: str(v) for k, v in dmcg_options(package).items()},
+            "versions": [version(p) for p in ("datamodel-code-generator", "black", "isort")],
+            "postprocess": 3,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _refers_to_types(schema: dict[str, Any]) -> bool:
+    return f'"{TYPES_FILE}#' in json.dumps(schema)
+
+
+def render_modules(
+    modules: dict[str, ModelModule], types_schema: dict[str, Any], package: str, cache: Cache
+) -> dict[str, str]:
+    """``{module path: formatted source}``; only modules missing from the cache are generated."""
+    keys = {path: cache_key(m, types_schema, package) for path, m in modules.items()}
+    out = {path: text for path in modules if (text := cache.get(keys[path])) is not None}
+    todo = [path for path in modules if path not in out]
+    if not todo:
+        return out
+    from datamodel_code_generator import generate
+
+    options = dmcg_options(package)
+    with tempfile.TemporaryDirectory(prefix="codegen-dmcg-") as tmp:
+        folder = Path(tmp)
+        (folder / TYPES_FILE).write_text(json.dumps(types_schema), encoding="utf-8")
+        for number, path in enumerate(todo):
+            module = modules[path]
+            source = folder / f"module_{number}.schema.json"
+            source.write_text(json.dumps(module.schema), encoding="utf-8")
+            raw = generate(
+                source, aliases=module.aliases, custom_file_header=module.header, **options
+            )
+            text = format_python(_postprocess(str(raw), module.drop_root), package)
+            cache.put(keys[path], text)
+            out[path] = text
+    return out
+
+
+def _postprocess(source: str, drop_root: str | None) -> str:
+    """Remove the placeholder root class, then imports nothing uses (dmcg repeats some)."""
+    lines = source.splitlines()
+    if drop_root is not None:
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.ClassDef) and node.name == drop_root:
+                assert node.end_lineno is not None
+                del lines[node.lineno - 1 : node.end_lineno]
+                break
+    return _without_unused_imports("\n".join(lines) + "\n")
+
+
+def _without_unused_imports(source: str) -> str:
+    tree = ast.parse(source)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    lines = source.splitlines()
+    seen: set[str] = set()
+    for node in reversed(tree.body):
+        if not isinstance(node, ast.ImportFrom) or node.module == "__future__":
+            continue
+        keep = []
+        for alias in node.names:
+            bound = alias.asname or alias.name
+            if bound in used and bound not in seen:
+                keep.append(alias)
+                seen.add(bound)
+        assert node.end_lineno is not None
+        replacement = []
+        if keep:
+            names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in keep)
+            replacement = [f"from {'.' * node.level}{node.module or ''} import {names}"]
+        lines[node.lineno - 1 : node.end_lineno] = replacement
+    return "\n".join(lines) + "\n"
