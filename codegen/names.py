@@ -53,29 +53,39 @@ def pascal(name: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words(name))
 
 
-# Names a generated field cannot take: Python keywords, pydantic BaseModel attributes, and the
-# keyword arguments every generated tracker method already has. They get a trailing underscore.
+# Names a generated field cannot take get a trailing underscore: Python keywords, the keyword
+# arguments every tracker method has, pydantic BaseModel attributes, and builtin types that
+# generated annotations use (a field must not shadow them inside its class).
+_TRACKER_ARGUMENTS = ("self", "user_id", "anonymous_id", "options")
+_BASEMODEL_ATTRIBUTES = (
+    "construct",
+    "copy",
+    "dict",
+    "fields",
+    "from_orm",
+    "json",
+    "parse_file",
+    "parse_obj",
+    "parse_raw",
+    "schema",
+    "schema_json",
+    "update_forward_refs",
+    "validate",
+)
+_ANNOTATION_BUILTINS = (
+    "bool",
+    "bytes",
+    "dict",
+    "float",
+    "int",
+    "list",
+    "object",
+    "set",
+    "str",
+    "tuple",
+)
 RESERVED_FIELD_NAMES = frozenset(
-    {
-        *keyword.kwlist,
-        "self",
-        "user_id",
-        "anonymous_id",
-        "options",
-        "construct",
-        "copy",
-        "dict",
-        "from_orm",
-        "json",
-        "parse_file",
-        "parse_obj",
-        "parse_raw",
-        "schema",
-        "schema_json",
-        "update_forward_refs",
-        "validate",
-        "fields",
-    }
+    {*keyword.kwlist, *_TRACKER_ARGUMENTS, *_BASEMODEL_ATTRIBUTES, *_ANNOTATION_BUILTINS}
 )
 # Methods and attributes of the generated Tracker that an event's method must not replace.
 RESERVED_METHOD_NAMES = frozenset(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from functools import cache
 
 import black
+import isort
 from black.mode import TargetVersion
 from black.parsing import InvalidInput
-import isort
 
 LINE_LENGTH = 100
 _BLACK = black.Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)

@@ -30,6 +30,7 @@ class ModelModule:
     schema: dict[str, Any]
     aliases: dict[str, list[str]]
     header: str
+    fields: dict[str, tuple[str, ...]]  # expected {class: field names}, checked after generation
     drop_root: str | None = None  # class dmcg makes of a ``$defs``-only root, removed
 
 
@@ -69,7 +70,7 @@ def cache_key(module: ModelModule, types_schema: dict[str, Any], package: str) -
             "types": types_schema if _refers_to_types(module.schema) else None,
             "options": {k: str(v) for k, v in dmcg_options(package).items()},
             "versions": [version(p) for p in ("datamodel-code-generator", "black", "isort")],
-            "postprocess": 3,
+            "postprocess": 4,
         },
         sort_keys=True,
     )
@@ -86,6 +87,8 @@ def render_modules(
     """``{module path: formatted source}``; only modules missing from the cache are generated."""
     keys = {path: cache_key(m, types_schema, package) for path, m in modules.items()}
     out = {path: text for path in modules if (text := cache.get(keys[path])) is not None}
+    for path, text in out.items():
+        check_field_names(path, text, modules[path].fields)
     todo = [path for path in modules if path not in out]
     if not todo:
         return out
@@ -103,9 +106,31 @@ def render_modules(
                 source, aliases=module.aliases, custom_file_header=module.header, **options
             )
             text = format_python(_postprocess(str(raw), module.drop_root), package)
+            check_field_names(path, text, module.fields)
             cache.put(keys[path], text)
             out[path] = text
     return out
+
+
+def check_field_names(path: str, source: str, expected: dict[str, tuple[str, ...]]) -> None:
+    """datamodel-code-generator must use our field names: the tracker passes values by them."""
+    found = {
+        node.name: tuple(
+            item.target.id
+            for item in node.body
+            if isinstance(item, ast.AnnAssign)
+            and isinstance(item.target, ast.Name)
+            and item.target.id != "model_config"
+        )
+        for node in ast.parse(source).body
+        if isinstance(node, ast.ClassDef)
+    }
+    for class_name, names in expected.items():
+        if found.get(class_name) != names:
+            raise RuntimeError(
+                f"codegen bug: {path}: class {class_name} has fields {found.get(class_name)}, "
+                f"expected {names}"
+            )
 
 
 def _postprocess(source: str, drop_root: str | None) -> str:

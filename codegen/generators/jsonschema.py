@@ -290,8 +290,9 @@ def type_schema(t: ir.FieldType, title: str, style: SchemaStyle = PUBLISHED) -> 
         schema["additionalProperties"] = t.additional_properties
     if t.kind is ir.Kind.ARRAY:
         schema["items"] = type_schema(t.items, title + "Item", style) if t.items else {}
-    if t.bounds.format is not None and t.bounds.format in style.format_types:
-        schema["customTypePath"] = style.format_types[t.bounds.format]
+    python_type = style.format_types.get(t.bounds.format or t.kind.value)
+    if python_type is not None and t.bounds.enum is None:
+        schema["customTypePath"] = python_type
     b = t.bounds
     for attr, keyword in _BOUND_KEYWORDS:
         value = getattr(b, attr)

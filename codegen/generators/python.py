@@ -153,8 +153,10 @@ def _header(plan: ir.Plan) -> str:
     )
 
 
-# Formats become the runtime's checked ``str`` types: the SDK sends exactly what it was given.
+# Formats become the runtime's checked ``str`` types (the SDK sends exactly what it was given);
+# integers accept 3.0, as JSON Schema does.
 _FORMAT_TYPES = {
+    "integer": "Integer",
     "email": "Email",
     "uri": "Uri",
     "uuid": "Uuid",
@@ -171,6 +173,19 @@ def _style(package: str, ref_base: str = f"{TYPES_FILE}#/$defs/") -> SchemaStyle
         ref_base=ref_base,
         format_types={fmt: f"{package}._runtime.{name}" for fmt, name in _FORMAT_TYPES.items()},
     )
+
+
+def fields_by_class(
+    fields: tuple[ir.Field, ...], title: str, scope: str
+) -> dict[str, tuple[str, ...]]:
+    """``{class: field code names}`` expected in a module, inline objects included."""
+    out = {title: tuple(f.code_name for f in fields)}
+    for f in fields:
+        t, suffix = _unwrap(f.type)
+        if t.fields:
+            child = nested_class(scope, f.code_name) + suffix
+            out.update(fields_by_class(t.fields, child, child))
+    return out
 
 
 def aliases_for(fields: tuple[ir.Field, ...], title: str, scope: str) -> dict[str, list[str]]:
@@ -191,24 +206,34 @@ def _model_modules(plan: ir.Plan, package: str, header: str) -> dict[str, ModelM
     if plan.types:
         defs = type_defs(plan, {t.name for t in plan.types}, _style(package, "#/$defs/"))
         aliases: dict[str, list[str]] = {}
+        expected: dict[str, tuple[str, ...]] = {}
         for t in plan.types:
             aliases.update(aliases_for(t.fields, t.name, t.name))
+            expected.update(fields_by_class(t.fields, t.name, t.name))
         modules["types.py"] = ModelModule(
-            {"title": "TypesModule", "$defs": defs}, aliases, header, drop_root="TypesModule"
+            {"title": "TypesModule", "$defs": defs},
+            aliases,
+            header,
+            expected,
+            drop_root="TypesModule",
         )
     style = _style(package)
     modules["traits.py"] = ModelModule(
         object_schema(plan.traits, False, TRAITS_CLASS, TRAITS_SCOPE, style),
         aliases_for(plan.traits, TRAITS_CLASS, TRAITS_SCOPE),
         header,
+        fields_by_class(plan.traits, TRAITS_CLASS, TRAITS_SCOPE),
     )
     for e in plan.events:
-        title = event_class(e.code_name)
-        schema = object_schema(e.fields, e.additional_properties, title, ir_scope(e), style)
+        title, scope = event_class(e.code_name), ir_scope(e)
+        schema = object_schema(e.fields, e.additional_properties, title, scope, style)
         if e.doc.description:
             schema["description"] = e.doc.description
         modules[f"events/{e.code_name}.py"] = ModelModule(
-            schema, aliases_for(e.fields, title, ir_scope(e)), header
+            schema,
+            aliases_for(e.fields, title, scope),
+            header,
+            fields_by_class(e.fields, title, scope),
         )
     return modules
 

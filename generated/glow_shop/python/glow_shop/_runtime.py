@@ -16,13 +16,21 @@ from enum import Enum
 from functools import cache
 from typing import Annotated, Any, ClassVar, Literal, Protocol, Self
 
-from pydantic import MISSING, AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import (
+    MISSING,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    ValidationError,
+)
 
 __all__ = [
     "Email",
     "Hostname",
     "IPv4",
     "IPv6",
+    "Integer",
     "Mode",
     "PlanModel",
     "TrackOptions",
@@ -61,6 +69,15 @@ def _format(name: str) -> Callable[[str], str]:
     return check
 
 
+def _integral(value: Any) -> Any:
+    # JSON Schema counts 3.0 as an integer; strict pydantic would not. Floats never reach an
+    # int field otherwise, and "5" or True still fail the strict check that follows.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Integer = Annotated[int, BeforeValidator(_integral)]
 Email = Annotated[str, AfterValidator(_format("email"))]
 Uri = Annotated[str, AfterValidator(_format("uri"))]
 Uuid = Annotated[str, AfterValidator(_format("uuid"))]

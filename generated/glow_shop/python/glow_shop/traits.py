@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import MISSING, AwareDatetime, ConfigDict, Field
 
-from glow_shop._runtime import Email, PlanModel
+from glow_shop._runtime import Email, Integer, PlanModel
 
 
 class IdentifyTraits(PlanModel):
@@ -33,7 +33,7 @@ class IdentifyTraits(PlanModel):
     """
     Time of the most recent completed order
     """
-    total_orders: Annotated[int | MISSING, Field(ge=0)] = MISSING
+    total_orders: Annotated[Integer | MISSING, Field(ge=0)] = MISSING
     subscription_status: Literal["none", "active", "paused", "cancelled"] | MISSING = MISSING
     created_at: AwareDatetime | MISSING = MISSING
     """

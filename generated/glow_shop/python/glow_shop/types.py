@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import MISSING, ConfigDict, Field
 
-from glow_shop._runtime import PlanModel, Uri
+from glow_shop._runtime import Integer, PlanModel, Uri
 
 
 class Product(PlanModel):
@@ -39,7 +39,7 @@ class Product(PlanModel):
     """
     Unit price in `currency`, after item discounts.
     """
-    quantity: Annotated[int, Field(examples=[2], ge=1)]
+    quantity: Annotated[Integer, Field(examples=[2], ge=1)]
     image_url: Uri | MISSING = MISSING
     """
     Product image for emails.

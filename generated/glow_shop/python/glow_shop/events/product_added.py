@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import MISSING, ConfigDict, Field
 
-from glow_shop._runtime import PlanModel
+from glow_shop._runtime import Integer, PlanModel
 
 
 class ProductAddedProperties(PlanModel):
@@ -17,6 +17,7 @@ class ProductAddedProperties(PlanModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        arbitrary_types_allowed=True,
     )
     cart_id: Annotated[str, Field(examples=["cart_5d1f9a"], min_length=1)]
     """
@@ -42,7 +43,7 @@ class ProductAddedProperties(PlanModel):
     """
     Unit price shown
     """
-    quantity: Annotated[int, Field(ge=1)]
+    quantity: Annotated[Integer, Field(ge=1)]
     currency: Annotated[str, Field(examples=["USD", "EUR"], pattern="^[A-Z]{3}$")]
     """
     ISO 4217 currency code.

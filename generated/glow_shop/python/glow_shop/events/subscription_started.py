@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from glow_shop._runtime import PlanModel
+from glow_shop._runtime import Integer, PlanModel
 
 
 class SubscriptionStartedProperties(PlanModel):
@@ -17,6 +17,7 @@ class SubscriptionStartedProperties(PlanModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        arbitrary_types_allowed=True,
     )
     subscription_id: Annotated[str, Field(examples=["sub_77e0"], min_length=1)]
     """
@@ -30,7 +31,7 @@ class SubscriptionStartedProperties(PlanModel):
     """
     Stock keeping unit of the exact variant.
     """
-    interval_days: Annotated[int, Field(ge=7, le=180)]
+    interval_days: Annotated[Integer, Field(ge=7, le=180)]
     next_delivery_at: AwareDatetime
     platform: Literal["web", "ios", "android", "backend"]
     """
