@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import typing
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -204,7 +203,7 @@ def test_anonymous_only_where_the_plan_allows(sdk: ModuleType) -> None:
         currency="USD",
         platform="ios",
     )
-    [(kind, call)] = sink.calls
+    [(_kind, call)] = sink.calls
     assert call["user_id"] is None and call["anonymous_id"] == "anon-1"
 
 
@@ -214,7 +213,7 @@ def test_report_mode_sends_and_hands_over_the_violation(sdk: ModuleType) -> None
     tracker = sdk.Tracker(sink, mode="report", on_violation=seen.append)
     tracker.order_completed(**_order(sdk, revenue="42.00"))
     assert [v.field for v in seen] == ["properties.revenue"]
-    [(kind, call)] = sink.calls
+    [(_kind, call)] = sink.calls
     assert call["properties"]["revenue"] == "42.00"  # sent as given: the data team sees it
     assert call["properties"]["completed_at"].endswith("+00:00")
 
@@ -240,7 +239,7 @@ def test_track_takes_a_model(sdk: ModuleType) -> None:
         subscription_id="sub_1", reason="too_expensive", platform="web"
     )
     tracker.track(model, user_id="c_abc1234")
-    [(kind, call)] = sink.calls
+    [(_kind, call)] = sink.calls
     assert call["event"] == "Subscription Cancelled"
     assert call["properties"] == {
         "subscription_id": "sub_1",
@@ -334,7 +333,3 @@ def test_generated_package_installs(tmp_path: Path) -> None:
     )
     assert (target / "glow_shop" / "py.typed").exists()
     assert (target / "glow_shop" / "events" / "order_completed.py").exists()
-
-
-def _all_events(sdk: ModuleType) -> Iterator[str]:
-    yield from (e.code_name for e in PLAN.events)
