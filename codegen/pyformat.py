@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
 import black
 import isort
 from black.mode import TargetVersion
 from black.parsing import InvalidInput
+
+from .cache import Cache
 
 LINE_LENGTH = 100
 _BLACK = black.Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
@@ -25,6 +30,25 @@ def _isort(first_party: str) -> isort.Config:
 
 class FormatError(Exception):
     """Generated Python that black cannot parse or does not format stably: a codegen bug."""
+
+
+@cache
+def _versions() -> tuple[str, ...]:
+    return (
+        version("black"),
+        version("isort"),
+        hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+    )
+
+
+def format_cached(source: str, first_party: str, cache: Cache) -> str:
+    """:func:`format_python`, skipped when this exact source was formatted before."""
+    key = hashlib.sha256("\0".join((source, first_party, *_versions())).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = format_python(source, first_party)
+        cache.put(key, found)
+    return found
 
 
 def format_python(source: str, first_party: str = "") -> str:

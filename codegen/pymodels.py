@@ -13,6 +13,7 @@ import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -69,12 +70,21 @@ def cache_key(module: ModelModule, types_schema: dict[str, Any], package: str) -
             "module": [module.schema, module.aliases, module.header, module.drop_root],
             "types": types_schema if _refers_to_types(module.schema) else None,
             "options": {k: str(v) for k, v in dmcg_options(package).items()},
-            "versions": [version(p) for p in ("datamodel-code-generator", "black", "isort")],
-            "postprocess": 4,
+            "versions": tool_versions(),
         },
         sort_keys=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@cache
+def tool_versions() -> tuple[str, ...]:
+    """Versions of everything that shapes generated Python: part of every cache key."""
+    ours = hashlib.sha256()
+    for module in (Path(__file__), Path(__file__).with_name("pyformat.py")):
+        ours.update(module.read_bytes())  # our post-processing and formatting rules
+    packages = ("datamodel-code-generator", "black", "isort")
+    return (*(version(p) for p in packages), ours.hexdigest())
 
 
 def _refers_to_types(schema: dict[str, Any]) -> bool:

@@ -17,7 +17,7 @@ from ..cache import Cache, DiskCache, MemoryCache
 from ..codenames import TRAITS_CLASS, TRAITS_SCOPE, _unwrap, ir_scope
 from ..config import TOOL_NAME, Options
 from ..names import event_class, nested_class
-from ..pyformat import format_python
+from ..pyformat import format_cached
 from ..pymodels import TYPES_FILE, ModelModule, render_modules
 from ..render import py_str, render
 from ..samples import SAMPLE_TIME, Sampler
@@ -95,7 +95,7 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
         ("python/events__init__.py.j2", "events/__init__.py"),
     ):
         source = render(template, options.templates, **context)
-        files[f"{root}/{path}"] = format_python(source, package)
+        files[f"{root}/{path}"] = format_cached(source, package, cache)
     files[f"{root}/py.typed"] = ""
     files["python/pyproject.toml"] = render(
         "python/pyproject.toml.j2", options.templates, **context
