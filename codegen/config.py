@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 TOOL_NAME = "codegen"
@@ -24,8 +25,10 @@ class Options:
     ``targets``: which generators run (all by default).
     ``cache_dir``: where expensive results (formatted Python) are kept by content hash; None
     keeps them in memory only.
+    ``workers``: processes for generating many Python modules (output does not depend on it).
     """
 
     templates: Path | None = None
     targets: tuple[str, ...] = ("schemas", "python")
     cache_dir: Path | None = None
+    workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 8))

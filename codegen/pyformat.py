@@ -12,8 +12,6 @@ import isort
 from black.mode import TargetVersion
 from black.parsing import InvalidInput
 
-from .cache import Cache
-
 LINE_LENGTH = 100
 _BLACK = black.Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
 
@@ -41,14 +39,9 @@ def _versions() -> tuple[str, ...]:
     )
 
 
-def format_cached(source: str, first_party: str, cache: Cache) -> str:
-    """:func:`format_python`, skipped when this exact source was formatted before."""
-    key = hashlib.sha256("\0".join((source, first_party, *_versions())).encode()).hexdigest()
-    found = cache.get(key)
-    if found is None:
-        found = format_python(source, first_party)
-        cache.put(key, found)
-    return found
+def format_key(source: str, first_party: str) -> str:
+    """Cache key of formatting ``source``: changes with the text, the tools and our rules."""
+    return hashlib.sha256("\0".join((source, first_party, *_versions())).encode()).hexdigest()
 
 
 def format_python(source: str, first_party: str = "") -> str:

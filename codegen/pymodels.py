@@ -12,6 +12,7 @@ import ast
 import hashlib
 import json
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import Cache
-from .pyformat import format_python
+from .pyformat import format_key, format_python
 
 TYPES_FILE = "types.schema.json"
 
@@ -92,34 +93,67 @@ def _refers_to_types(schema: dict[str, Any]) -> bool:
 
 
 def render_modules(
-    modules: dict[str, ModelModule], types_schema: dict[str, Any], package: str, cache: Cache
+    modules: dict[str, ModelModule],
+    sources: dict[str, str],
+    types_schema: dict[str, Any],
+    package: str,
+    cache: Cache,
+    workers: int = 1,
 ) -> dict[str, str]:
-    """``{module path: formatted source}``; only modules missing from the cache are generated."""
+    """Formatted Python for every model module (datamodel-code-generator) and every rendered
+    template in ``sources``. Results are cached by content hash; what is missing is built in
+    ``workers`` processes when there is enough of it."""
     keys = {path: cache_key(m, types_schema, package) for path, m in modules.items()}
-    out = {path: text for path in modules if (text := cache.get(keys[path])) is not None}
-    for path, text in out.items():
-        check_field_names(path, text, modules[path].fields)
-    todo = [path for path in modules if path not in out]
-    if not todo:
-        return out
+    keys.update({path: format_key(text, package) for path, text in sources.items()})
+    out = {path: text for path, key in keys.items() if (text := cache.get(key)) is not None}
+    jobs: list[tuple[str, ModelModule | str, dict[str, Any], str]] = [
+        (path, modules[path] if path in modules else sources[path], types_schema, package)
+        for path in keys
+        if path not in out
+    ]
+    # Big templates first, so one large file does not finish last on a single core.
+    jobs.sort(key=lambda job: -len(job[1]) if isinstance(job[1], str) else 0)
+    if workers > 1 and len(jobs) >= _PARALLEL_FROM:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            texts = list(pool.map(_build, jobs))
+    else:
+        texts = [_build(job) for job in jobs]
+    for (path, *_), text in zip(jobs, texts, strict=True):
+        cache.put(keys[path], text)
+        out[path] = text
+    for path, module in modules.items():
+        check_field_names(path, out[path], module.fields)
+    return dict(sorted(out.items()))
+
+
+# Below this many modules, starting worker processes costs more than it saves.
+_PARALLEL_FROM = 24
+
+
+def _build(job: tuple[str, ModelModule | str, dict[str, Any], str]) -> str:
+    """One job, possibly in a worker: format a rendered template, or generate a model module."""
+    _, work, types_schema, package = job
+    if isinstance(work, str):
+        return format_python(work, package)
+    return _generate_model(work, types_schema, package)
+
+
+def _generate_model(module: ModelModule, types_schema: dict[str, Any], package: str) -> str:
+    """datamodel-code-generator on one module, post-processed and formatted."""
     from datamodel_code_generator import generate
 
-    options = dmcg_options(package)
     with tempfile.TemporaryDirectory(prefix="codegen-dmcg-") as tmp:
         folder = Path(tmp)
         (folder / TYPES_FILE).write_text(json.dumps(types_schema), encoding="utf-8")
-        for number, path in enumerate(todo):
-            module = modules[path]
-            source = folder / f"module_{number}.schema.json"
-            source.write_text(json.dumps(module.schema), encoding="utf-8")
-            raw = generate(
-                source, aliases=module.aliases, custom_file_header=module.header, **options
-            )
-            text = format_python(_postprocess(str(raw), module.drop_root), package)
-            check_field_names(path, text, module.fields)
-            cache.put(keys[path], text)
-            out[path] = text
-    return out
+        source = folder / "module.schema.json"
+        source.write_text(json.dumps(module.schema), encoding="utf-8")
+        raw = generate(
+            source,
+            aliases=module.aliases,
+            custom_file_header=module.header,
+            **dmcg_options(package),
+        )
+    return format_python(_postprocess(str(raw), module.drop_root), package)
 
 
 def check_field_names(path: str, source: str, expected: dict[str, tuple[str, ...]]) -> None:

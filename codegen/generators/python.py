@@ -17,7 +17,6 @@ from ..cache import Cache, DiskCache, MemoryCache
 from ..codenames import TRAITS_CLASS, TRAITS_SCOPE, _unwrap, ir_scope
 from ..config import TOOL_NAME, Options
 from ..names import event_class, nested_class
-from ..pyformat import format_cached
 from ..pymodels import TYPES_FILE, ModelModule, render_modules
 from ..render import py_str, render
 from ..samples import SAMPLE_TIME, Sampler
@@ -50,28 +49,38 @@ class Method:
     deprecated: str | None
 
 
+_TEMPLATES = (
+    ("python/_runtime.py.j2", "_runtime.py"),
+    ("python/tracker.py.j2", "tracker.py"),
+    ("python/__init__.py.j2", "__init__.py"),
+    ("python/events__init__.py.j2", "events/__init__.py"),
+)
+
+
 def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     package = plan.slug
     cache: Cache = DiskCache(options.cache_dir) if options.cache_dir else MemoryCache()
-    root = f"python/{package}"
-    header = _header(plan)
-    modules = _model_modules(plan, package, header)
+    modules = _model_modules(plan, package, _header(plan))
     types_schema = {
         "$defs": type_defs(plan, {t.name for t in plan.types}, _style(package, "#/$defs/"))
     }
-    files = {
-        f"{root}/{path}": text
-        for path, text in render_modules(modules, types_schema, package, cache).items()
-    }
+    context = _context(plan, package)
+    sources = {path: render(t, options.templates, **context) for t, path in _TEMPLATES}
+    built = render_modules(modules, sources, types_schema, package, cache, options.workers)
+    files = {f"python/{package}/{path}": text for path, text in built.items()}
+    files[f"python/{package}/py.typed"] = ""
+    for name in ("pyproject.toml", "README.md"):
+        files[f"python/{name}"] = render(f"python/{name}.j2", options.templates, **context)
+    return files
+
+
+def _context(plan: ir.Plan, package: str) -> dict[str, object]:
+    """What the templates see (documented at the top of each template)."""
     methods = [_method(plan, e) for e in plan.events]
     traits = _params(plan.traits, TRAITS_SCOPE)
-    annotations = (
-        " ".join(p.annotation for m in methods for p in m.params)
-        + " "
-        + " ".join(p.annotation for p in traits)
-    )
-    words = set(_words(annotations))
-    context = {
+    params = [p for m in methods for p in m.params] + list(traits)
+    words = set(_words(" ".join(p.annotation for p in params)))
+    return {
         "plan": plan,
         "package": package,
         "methods": methods,
@@ -81,27 +90,12 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
         "exports": _exports(plan),
         "typing_names": [n for n in ("Any", "Literal") if n in words],
         "uses_datetime": [n for n in ("date", "datetime") if n in words],
-        "uses_missing": any(not p.required for m in methods for p in m.params)
-        or any(not p.required for p in traits),
+        "uses_missing": any(not p.required for p in params),
         "distribution": package.replace("_", "-") + "-tracking",
         "python_version": pep440(plan.version),
         "example": _example(plan, methods),
         "example_user_id": Sampler(plan).user_id(),
     }
-    for template, path in (
-        ("python/_runtime.py.j2", "_runtime.py"),
-        ("python/tracker.py.j2", "tracker.py"),
-        ("python/__init__.py.j2", "__init__.py"),
-        ("python/events__init__.py.j2", "events/__init__.py"),
-    ):
-        source = render(template, options.templates, **context)
-        files[f"{root}/{path}"] = format_cached(source, package, cache)
-    files[f"{root}/py.typed"] = ""
-    files["python/pyproject.toml"] = render(
-        "python/pyproject.toml.j2", options.templates, **context
-    )
-    files["python/README.md"] = render("python/README.md.j2", options.templates, **context)
-    return files
 
 
 @dataclass(frozen=True)

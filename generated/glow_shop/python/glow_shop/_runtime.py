@@ -320,7 +320,12 @@ def _wire(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _jsonable(value) for key, value in values.items() if value is not MISSING}
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, _PLAIN):  # the common case first: this is the hot path of "off"
+        return value
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", by_alias=True, warnings=False)
     if isinstance(value, datetime | date):
