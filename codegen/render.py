@@ -104,8 +104,8 @@ def md(value: object) -> str:
     """Inline Markdown text: HTML escaped, markup characters backslash-escaped, one line."""
     text = html.escape(" ".join(str(value).split()), quote=False)
     text = _MD_INLINE.sub(r"\\\1", text)
-    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)  # "1. " would start a list
-    return re.sub(r"^([#+=-])", r"\\\1", text)
+    text = re.sub(r"^(\d+)([.)])(?= |$)", r"\1\\\2", text)  # "1. x" would start a list
+    return re.sub(r"^([#+=-])(?= |$)", r"\\\1", text)  # so would "- x"; "# x" is a heading
 
 
 def md_cell(value: object) -> str:

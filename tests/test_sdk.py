@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import typing
@@ -333,3 +334,43 @@ def test_generated_package_installs(tmp_path: Path) -> None:
     )
     assert (target / "glow_shop" / "py.typed").exists()
     assert (target / "glow_shop" / "events" / "order_completed.py").exists()
+
+
+def test_readme_example_runs_and_type_checks(tmp_path: Path) -> None:
+    readme = (SDK_DIR / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    script = tmp_path / "example.py"
+    with recording_server() as server:
+        script.write_text(code.replace('"WRITE_KEY")', f'"WRITE_KEY", host="{server.url}")'))
+        env = {**os.environ, "PYTHONPATH": str(SDK_DIR)}
+        run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        [message] = server.messages()
+    assert not list(BUNDLE.iter_errors(message))
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert mypy.returncode == 0, mypy.stdout
+
+
+def test_project_readme_sdk_example_runs(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Using the generated SDK", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    script = tmp_path / "example.py"
+    env = {**os.environ, "PYTHONPATH": str(SDK_DIR)}
+    with recording_server() as server:
+        script.write_text(code.replace('"SEGMENT_WRITE_KEY",', f'"K", "{server.url}",'))
+        run = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        messages = server.messages()
+    assert run.stdout.strip() == "Order Completed properties.revenue float_type"
+    assert [m.get("event", m["type"]) for m in messages] == [
+        "identify",
+        "Product Viewed",
+        "Order Completed",
+    ]
+    assert all(not list(BUNDLE.iter_errors(m)) for m in messages)

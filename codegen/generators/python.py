@@ -19,7 +19,7 @@ from ..config import TOOL_NAME, Options
 from ..names import event_class, nested_class
 from ..pymodels import TYPES_FILE, ModelModule, render_modules
 from ..render import py_str, render
-from ..samples import SAMPLE_TIME, Sampler
+from ..samples import Sampler
 from .jsonschema import SchemaStyle, object_schema, type_defs
 
 
@@ -100,8 +100,11 @@ def _context(plan: ir.Plan, package: str) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class Example:
+    """A README call: the method, its keyword arguments as source, the names to import."""
+
     name: str
     lines: tuple[str, ...]
+    imports: tuple[str, ...]
 
 
 def _example(plan: ir.Plan, methods: list[Method]) -> Example | None:
@@ -110,17 +113,39 @@ def _example(plan: ir.Plan, methods: list[Method]) -> Example | None:
         return None
     method, event = max(zip(methods, plan.events, strict=True), key=lambda me: len(me[0].params))
     sample = Sampler(plan).fields(event.fields, full=False)
+    types = {t.name: t for t in plan.types}
+    imports: set[str] = set()
     lines = tuple(
-        f"{p.name}={_python_literal(sample.get(p.wire))}" for p in method.params if p.required
+        f"{f.code_name}={_python_value(f.type, sample[f.name], types, imports)}"
+        for f in event.fields
+        if f.required
     )
-    return Example(method.name, lines)
+    return Example(method.name, lines, tuple(sorted(imports)))
 
 
-def _python_literal(value: object) -> str:
-    """Sample JSON values as Python source for the README (models shown as dicts)."""
-    if isinstance(value, str) and value == SAMPLE_TIME:
+def _python_value(
+    t: ir.FieldType, value: object, types: dict[str, ir.ObjectType], imports: set[str]
+) -> str:
+    """Python source for a sample value of type ``t`` (reusable types as constructors)."""
+    if value is None:
+        return "None"
+    if t.type_ref and isinstance(value, dict):
+        imports.add(t.type_ref)
+        fields = {f.name: f for f in types[t.type_ref].fields}
+        args = ", ".join(
+            f"{fields[k].code_name}={_python_value(fields[k].type, v, types, imports)}"
+            for k, v in value.items()
+        )
+        return f"{t.type_ref}({args})"
+    if t.kind is ir.Kind.ARRAY and t.items is not None and isinstance(value, list):
+        return "[" + ", ".join(_python_value(t.items, v, types, imports) for v in value) + "]"
+    if t.kind is ir.Kind.DATETIME:
+        imports.add("datetime")
         return "datetime(2026, 1, 15, 9, 30, tzinfo=UTC)"
-    return repr(value)
+    if t.kind is ir.Kind.DATE:
+        imports.add("date")
+        return "date(2026, 1, 15)"
+    return py_str(value) if isinstance(value, str) else repr(value)
 
 
 def pep440(semver: str) -> str:

@@ -162,18 +162,37 @@ class TrackerBase:
         self._context = {"tracking_plan": {"name": self.plan_name, "version": self.plan_version}}
 
     @classmethod
-    def for_segment(cls, write_key: str, host: str | None = None, **options: Any) -> Self:
-        """A tracker sending through ``segment-analytics-python``."""
+    def for_segment(
+        cls,
+        write_key: str,
+        host: str | None = None,
+        *,
+        mode: Mode | None = None,
+        on_violation: Callable[[TrackingPlanViolation], None] | None = None,
+        **client_options: Any,
+    ) -> Self:
+        """A tracker sending through ``segment-analytics-python`` (``client_options`` go to its
+        ``Client``: ``gzip``, ``max_queue_size``, ``sync_mode``...)."""
         from segment.analytics import Client  # type: ignore[import-untyped]
 
-        return cls(Client(write_key, host=host, **options))
+        client = Client(write_key, host=host, **client_options)
+        return cls(client, mode=mode, on_violation=on_violation)
 
     @classmethod
-    def for_customerio(cls, write_key: str, host: str | None = None, **options: Any) -> Self:
+    def for_customerio(
+        cls,
+        write_key: str,
+        host: str | None = None,
+        *,
+        mode: Mode | None = None,
+        on_violation: Callable[[TrackingPlanViolation], None] | None = None,
+        **client_options: Any,
+    ) -> Self:
         """A tracker sending through ``customerio-cdp-analytics``."""
         from customerio.analytics import Client  # type: ignore[import-untyped]
 
-        return cls(Client(write_key, host=host, **options))
+        client = Client(write_key, host=host, **client_options)
+        return cls(client, mode=mode, on_violation=on_violation)
 
     def track(
         self,

@@ -31,7 +31,7 @@ class OrderCompletedProperties(PlanModel):
     """
     Stable id of the cart; survives login so recovery can find the purchase.
     """
-    revenue: Annotated[float, Field(ge=0.0)]
+    revenue: Annotated[float, Field(examples=[68.0], ge=0.0)]
     """
     Order total after discounts
     """
