@@ -55,7 +55,7 @@ def test_plans_validate_against_the_format_schema_and_carry_the_modeline(plan: P
 def _generate_in_subprocess(out: Path, seed: str) -> dict[str, bytes]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     subprocess.run(
-        [sys.executable, "-m", "codegen", "generate", "plans/", "-o", str(out)],
+        [sys.executable, "-m", "codegen", "generate", "plans/", "-o", str(out), "--no-cache"],
         cwd=ROOT,
         env=env,
         check=True,
