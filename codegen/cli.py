@@ -233,6 +233,63 @@ def lint(
     raise typer.Exit(_exit_code(jobs, strict))
 
 
+@app.command("check-template")
+def check_template_command(
+    templates: Annotated[list[Path], typer.Argument(help="Liquid templates to check.")],
+    plan: Annotated[Path, typer.Option("--plan", help="The tracking plan.")],
+    trigger: Annotated[
+        str | None,
+        typer.Option(
+            "--trigger", help="Event that triggers the message (omit for segment-triggered)."
+        ),
+    ] = None,
+    message: Annotated[
+        str | None, typer.Option("--message", help="A message id of the plan: use its trigger.")
+    ] = None,
+    fmt: FormatOpt = Format.human,
+    strict: Annotated[bool, typer.Option(help="Warnings fail too.")] = False,
+) -> None:
+    """Check hand-written Customer.io Liquid against the plan: unknown fields, wrong namespaces,
+    optional fields without `default`. Exit 1 on errors, 2 if the plan cannot be read."""
+    from .liquidcheck import check_template
+    from .resolve import did_you_mean
+
+    loaded = load_plan(plan, str(plan))
+    if loaded.plan is None:
+        _print(list(loaded.diagnostics), Format.human)
+        raise typer.Exit(EXIT_UNREADABLE)
+    resolved = loaded.plan
+    if message is not None:
+        found = next((m for m in resolved.messages if m.id == message), None)
+        if found is None:
+            hint = did_you_mean(message, [m.id for m in resolved.messages]) or ""
+            err.print(f"error: no message `{message}` in the plan {hint}", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE)
+        trigger = found.trigger
+    event = resolved.event(trigger) if trigger else None
+    if trigger and event is None:
+        hint = did_you_mean(trigger, [e.name for e in resolved.events]) or ""
+        err.print(f"error: `{trigger}` is not a planned event {hint}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE)
+    found_all: list[Diagnostic] = []
+    for path in templates:
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            err.print(f"error: cannot read {path}: {exc}", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE) from None
+        found_all += check_template(resolved, source, str(path), event)
+    _print(found_all, fmt)
+    if fmt is Format.human:
+        err.print(
+            f"{len(templates)} template{'s' * (len(templates) != 1)}: "
+            f"{report.summary(found_all)}",
+            markup=False,
+        )
+    failing = has_errors(found_all) or (strict and any(d.level is Level.WARNING for d in found_all))
+    raise typer.Exit(EXIT_FAIL if failing else EXIT_OK)
+
+
 @app.command()
 def schema(
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,

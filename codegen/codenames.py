@@ -29,6 +29,7 @@ _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 def check(plan: ir.Plan) -> list[Diagnostic]:
     """Every derived name is a valid identifier and unique where it must be."""
     out: list[Diagnostic] = []
+    out += _ids(plan)
     out += _type_names(plan)
     out += _event_names(plan)
     classes: dict[str, Location] = {}
@@ -135,6 +136,21 @@ def _event_names(plan: ir.Plan) -> Iterator[Diagnostic]:
                 "(file name, SDK method and class)",
                 first.location,
             )
+
+
+def _ids(plan: ir.Plan) -> Iterator[Diagnostic]:
+    """Segment and message ids name files and anchors: snake_case only."""
+    for kind, items in (("segment", plan.segments), ("message", plan.messages)):
+        for item in items:
+            if not _IDENTIFIER.match(item.id) or item.id.startswith("_"):
+                yield Diagnostic(
+                    item.location,
+                    "naming/id",
+                    Level.ERROR,
+                    f"{kind} id `{item.id}` is not snake_case",
+                    "ids name files and links: lowercase letters, digits and underscores; put "
+                    "the display name in `name:`",
+                )
 
 
 def _type_names(plan: ir.Plan) -> Iterator[Diagnostic]:

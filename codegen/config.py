@@ -29,6 +29,6 @@ class Options:
     """
 
     templates: Path | None = None
-    targets: tuple[str, ...] = ("schemas", "python")
+    targets: tuple[str, ...] = ("schemas", "python", "liquid", "docs")
     cache_dir: Path | None = None
     workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 8))

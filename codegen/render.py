@@ -29,8 +29,20 @@ def shipped_templates() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
+# Templates that produce Liquid use [[ ]] / [% %] / [# #], so Liquid's own {{ }} and {% %} are
+# plain text in them; every other template uses Jinja's usual delimiters.
+_LIQUID_DELIMITERS: dict[str, Any] = {
+    "variable_start_string": "[[",
+    "variable_end_string": "]]",
+    "block_start_string": "[%",
+    "block_end_string": "%]",
+    "comment_start_string": "[#",
+    "comment_end_string": "#]",
+}
+
+
 @lru_cache(maxsize=8)
-def environment(overrides: Path | None = None) -> jinja2.Environment:
+def environment(overrides: Path | None = None, liquid: bool = False) -> jinja2.Environment:
     """Built once per override folder; a user's folder wins over ours by file name."""
     loaders: list[jinja2.BaseLoader] = []
     if overrides is not None:
@@ -43,6 +55,7 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        **(_LIQUID_DELIMITERS if liquid else {}),
     )
     env.filters.update(
         py_str=py_str,
@@ -52,6 +65,9 @@ def environment(overrides: Path | None = None) -> jinja2.Environment:
         md_cell=md_cell,
         md_code=md_code,
         liquid_str=liquid_str,
+        liquid_text=liquid_text,
+        html=html_text,
+        md_fence=md_fence,
         toml_str=toml_str,
         json=to_json,
     )
@@ -69,7 +85,9 @@ class _FlatLoader(jinja2.FileSystemLoader):
 
 
 def render(template: str, overrides: Path | None = None, **context: Any) -> str:
-    return environment(overrides).get_template(template).render(**context)
+    """Render a shipped (or overridden) template; ``*.liquid.j2`` use the Liquid-safe delimiters."""
+    env = environment(overrides, liquid=template.endswith(".liquid.j2"))
+    return env.get_template(template).render(**context)
 
 
 # -- escaping, one filter per target ---------------------------------------------------------
@@ -130,6 +148,24 @@ def liquid_str(value: object) -> str:
     if '"' not in text:
         return f'"{text}"'
     return "'" + text.replace("'", "\u2019") + "'"
+
+
+def liquid_text(value: object) -> str:
+    """Plan text as literal Liquid output: it cannot open a tag or an output, one line."""
+    text = " ".join(str(value).split())
+    return re.sub(r"([{}%])(?=[{}%])", r"\1 ", text)
+
+
+def html_text(value: object) -> str:
+    """Plan text inside an HTML (email) template: escaped, then made inert for Liquid."""
+    return liquid_text(html.escape(str(value), quote=True))
+
+
+def md_fence(text: str, info: str = "") -> str:
+    """A fenced code block longer than any backtick run inside ``text``."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text.rstrip()}\n{fence}"
 
 
 def toml_str(value: object) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from .. import ir
 from ..config import Options
 from ..writer import safe_relative
-from . import jsonschema, python, readme
+from . import docs, jsonschema, liquid, python, readme
 
 Output = dict[str, str]
 Generator = Callable[[ir.Plan, Options], Output]
@@ -19,6 +19,8 @@ Generator = Callable[[ir.Plan, Options], Output]
 TARGETS: dict[str, Generator] = {
     "schemas": jsonschema.generate,
     "python": python.generate,
+    "liquid": liquid.generate,
+    "docs": docs.generate,
 }
 
 

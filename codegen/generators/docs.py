@@ -1,0 +1,347 @@
+"""Markdown for the team wiki: event catalog, traits, data dictionary, segments, messages.
+
+Pages link to each other with relative paths inside ``docs/`` only, so the folder can be copied to
+a wiki or read on GitHub as is. Plan text reaches the pages through the Markdown filters.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .. import ir
+from ..config import Options
+from ..names import file_stem
+from ..render import render
+from ..samples import Sampler
+from . import liquid
+
+
+@dataclass(frozen=True)
+class Row:
+    """One property row of a table (nested fields flattened to ``products[].sku``)."""
+
+    name: str
+    type: str
+    required: bool
+    allowed: tuple[str, ...]
+    constraints: str
+    example: str
+    description: str
+    deprecated: str | None
+    depth: int
+
+
+@dataclass
+class Usage:
+    """Where each event, trait and segment is used (filled by walking segments and messages)."""
+
+    event_segments: dict[str, list[str]] = field(default_factory=dict)
+    event_messages: dict[str, list[str]] = field(default_factory=dict)
+    trait_segments: dict[str, list[str]] = field(default_factory=dict)
+    trait_messages: dict[str, list[str]] = field(default_factory=dict)
+    segment_messages: dict[str, list[str]] = field(default_factory=dict)
+    segment_segments: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cross-reference: its text (plan text, escaped by the template) and target page."""
+
+    kind: str  # segment | message
+    text: str
+    target: str
+
+
+def used_by(plan: ir.Plan, usage: Usage, kind: str, name: str) -> list[Link]:
+    """Segments, then messages, that use an event, trait or segment."""
+    segments = {
+        "event": usage.event_segments,
+        "trait": usage.trait_segments,
+        "segment": usage.segment_segments,
+    }[kind].get(name, [])
+    messages = {
+        "event": usage.event_messages,
+        "trait": usage.trait_messages,
+        "segment": usage.segment_messages,
+    }[kind].get(name, [])
+    links = []
+    for segment_id in dict.fromkeys(segments):
+        segment = plan.segment(segment_id)
+        links.append(
+            Link("segment", segment.name if segment else segment_id, segment_page(segment_id))
+        )
+    names = {m.id: m.name for m in plan.messages}
+    for message_id in dict.fromkeys(messages):
+        links.append(
+            Link(
+                "message",
+                names.get(message_id, message_id),
+                f"messages.md#{anchor('message', message_id)}",
+            )
+        )
+    return links
+
+
+def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
+    usage = _usage(plan)
+    sampler = Sampler(plan)
+    common = {
+        "plan": plan,
+        "usage": usage,
+        "href": href,
+        "kind": condition_kind,
+        "event_page": event_page,
+        "segment_page": segment_page,
+        "anchor": anchor,
+        "describe": describe_type,
+        "used_by": lambda kind, name: used_by(plan, usage, kind, name),
+    }
+    out = {
+        "docs/index.md": render("docs/index.md.j2", options.templates, page="index.md", **common),
+        "docs/traits.md": render(
+            "docs/traits.md.j2",
+            options.templates,
+            page="traits.md",
+            rows=rows(plan.traits, plan),
+            **common,
+        ),
+        "docs/dictionary.md": render(
+            "docs/dictionary.md.j2",
+            options.templates,
+            page="dictionary.md",
+            library=rows(plan.library, plan),
+            types=[(t, rows(t.fields, plan)) for t in plan.types],
+            **common,
+        ),
+        "docs/events/index.md": render(
+            "docs/events_index.md.j2", options.templates, page="events/index.md", **common
+        ),
+        "docs/segments/index.md": render(
+            "docs/segments_index.md.j2", options.templates, page="segments/index.md", **common
+        ),
+        "docs/messages.md": render(
+            "docs/messages.md.j2",
+            options.templates,
+            page="messages.md",
+            templates={m.id: liquid.generate_one(plan, m, options) for m in plan.messages},
+            **common,
+        ),
+    }
+    for event in plan.events:
+        page = event_page(event.name, plan)
+        out[f"docs/{page}"] = render(
+            "docs/event.md.j2",
+            options.templates,
+            page=page,
+            event=event,
+            rows=rows(event.fields, plan),
+            sample=json.dumps(
+                sampler.track(event, anonymous=event.anonymous_allowed),
+                indent=2,
+                ensure_ascii=False,
+            ),
+            **common,
+        )
+    for segment in plan.segments:
+        page = segment_page(segment.id)
+        out[f"docs/{page}"] = render(
+            "docs/segment.md.j2",
+            options.templates,
+            page=page,
+            segment=segment,
+            depends=list(_dependencies(plan, segment.condition)),
+            windows=list(_windows(segment.condition)),
+            **common,
+        )
+    out["mkdocs.yml"] = render("docs/mkdocs.yml.j2", options.templates, **common)
+    return out
+
+
+# -- links -------------------------------------------------------------------------------------
+
+
+def event_page(name: str, plan: ir.Plan) -> str:
+    event = plan.event(name)
+    return f"events/{event.code_name if event else file_stem(name)}.md"
+
+
+def segment_page(segment_id: str) -> str:
+    return f"segments/{segment_id}.md"
+
+
+def href(from_page: str, to: str) -> str:
+    """Relative link from one page to another (``to`` may carry a ``#fragment``)."""
+    target, _, fragment = to.partition("#")
+    path = posixpath.relpath(target, posixpath.dirname(from_page) or ".")
+    return path + (f"#{fragment}" if fragment else "")
+
+
+def anchor(kind: str, name: str) -> str:
+    """Stable HTML anchor ids: ``trait-first_name``, ``type-product``."""
+    return f"{kind}-{file_stem(name)}"
+
+
+# -- tables ------------------------------------------------------------------------------------
+
+
+def rows(
+    fields: tuple[ir.Field, ...], plan: ir.Plan, prefix: str = "", depth: int = 0
+) -> list[Row]:
+    out = []
+    for f in fields:
+        t = f.type
+        item = t.items if t.kind is ir.Kind.ARRAY and t.items else t
+        example = _example_text(f.doc.examples[0]) if f.doc.examples else ""
+        out.append(
+            Row(
+                name=prefix + f.name,
+                type=describe_type(t),
+                required=f.required,
+                allowed=tuple(
+                    json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+                    for v in (item.bounds.enum or ())
+                ),
+                constraints=constraints(item if item is not t else t),
+                example=example,
+                description=f.doc.description,
+                deprecated=f.doc.deprecated,
+                depth=depth,
+            )
+        )
+        if item.fields and not item.type_ref:  # reusable types: documented once, in the dictionary
+            suffix = "[]." if t.kind is ir.Kind.ARRAY else "."
+            out += rows(item.fields, plan, prefix + f.name + suffix, depth + 1)
+    return out
+
+
+def _example_text(value: ir.JSON) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def describe_type(t: ir.FieldType) -> str:
+    text = t.describe()
+    if t.bounds.format and t.kind is ir.Kind.STRING:
+        text = f"string ({t.bounds.format})"
+        text += " or null" if t.nullable else ""
+    return text
+
+
+_CONSTRAINT_WORDS = (
+    ("minimum", "≥ "),
+    ("maximum", "≤ "),
+    ("exclusive_minimum", "> "),
+    ("exclusive_maximum", "< "),
+    ("min_length", "min length "),
+    ("max_length", "max length "),
+    ("min_items", "at least items: "),
+    ("max_items", "at most items: "),
+)
+
+
+def constraints(t: ir.FieldType) -> str:
+    """Human form of the bounds, as Markdown (the pattern as a code span)."""
+    from ..render import md_code
+
+    parts = [f"matches {md_code(t.bounds.pattern)}"] if t.bounds.pattern else []
+    for attr, words in _CONSTRAINT_WORDS:
+        value = getattr(t.bounds, attr)
+        if value is not None:
+            parts.append(f"{words}{value}")
+    if t.bounds.unique_items:
+        parts.append("unique items")
+    return "; ".join(parts)
+
+
+# -- segments ----------------------------------------------------------------------------------
+
+
+def condition_kind(c: ir.Condition | None) -> str:
+    return {
+        ir.Group: "group",
+        ir.EventCondition: "event",
+        ir.TraitCondition: "trait",
+        ir.SegmentCondition: "segment",
+    }.get(type(c), "none")
+
+
+@dataclass(frozen=True)
+class Dependency:
+    kind: str  # event | property | trait | segment
+    name: str
+    type: str
+    allowed: tuple[str, ...]
+    link: str  # page (and anchor) inside docs/
+
+
+def _dependencies(plan: ir.Plan, c: ir.Condition | None) -> Iterator[Dependency]:
+    seen: set[tuple[str, str]] = set()
+    for dep in _deps(plan, c):
+        if (dep.kind, dep.name) not in seen:
+            seen.add((dep.kind, dep.name))
+            yield dep
+
+
+def _deps(plan: ir.Plan, c: ir.Condition | None) -> Iterator[Dependency]:
+    if isinstance(c, ir.Group):
+        for child in c.children:
+            yield from _deps(plan, child)
+    elif isinstance(c, ir.EventCondition):
+        page = event_page(c.event, plan)
+        yield Dependency("event", c.event, "event", (), page)
+        for f in c.filters:
+            item = f.field_type.items if f.field_type.items else f.field_type
+            yield Dependency(
+                "property",
+                f"{c.event}: {'.'.join(f.path)}",
+                describe_type(f.field_type),
+                _allowed(item),
+                page,
+            )
+    elif isinstance(c, ir.TraitCondition):
+        yield Dependency(
+            "trait",
+            c.trait,
+            describe_type(c.field_type),
+            _allowed(c.field_type),
+            f"traits.md#{anchor('trait', c.trait)}",
+        )
+    elif isinstance(c, ir.SegmentCondition):
+        yield Dependency("segment", c.segment, "segment", (), segment_page(c.segment))
+
+
+def _allowed(t: ir.FieldType) -> tuple[str, ...]:
+    return tuple(str(v) for v in (t.bounds.enum or ()))
+
+
+def _windows(c: ir.Condition | None) -> Iterator[tuple[ir.EventCondition, ir.Window]]:
+    if isinstance(c, ir.Group):
+        for child in c.children:
+            yield from _windows(child)
+    elif isinstance(c, ir.EventCondition) and c.window is not None:
+        yield c, c.window
+
+
+def _usage(plan: ir.Plan) -> Usage:
+    usage = Usage()
+    for s in plan.segments:
+        for dep in _dependencies(plan, s.condition):
+            target = {
+                "event": usage.event_segments,
+                "trait": usage.trait_segments,
+                "segment": usage.segment_segments,
+            }.get(dep.kind)
+            if target is not None:
+                target.setdefault(dep.name, []).append(s.id)
+    for m in plan.messages:
+        if m.trigger:
+            usage.event_messages.setdefault(m.trigger, []).append(m.id)
+        if m.audience:
+            usage.segment_messages.setdefault(m.audience, []).append(m.id)
+        for ref in m.fields:
+            namespace, _, rest = ref.partition(".")
+            if namespace == "customer":
+                usage.trait_messages.setdefault(rest.split(".")[0], []).append(m.id)
+    return usage

@@ -1,0 +1,166 @@
+"""Sample Customer.io Liquid templates, one per planned message.
+
+A template reads only what the plan guarantees: required trigger-event properties and traits are
+used bare, everything optional gets a ``default`` (or an ``{% if %}`` guard for dates and lists),
+line items are looped over, dates go through ``date`` and money through Customer.io's
+``currency`` filter. :mod:`codegen.liquidcheck` verifies each template against the plan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .. import ir
+from ..config import Options
+from ..render import liquid_str, render
+
+DATE_FORMAT = "%B %-d, %Y"
+# Number properties shown as money (through `currency`), besides the plan's money properties.
+MONEY_WORDS = ("revenue", "value", "total", "price", "amount", "discount", "subtotal", "tax")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One value the message shows (template context)."""
+
+    label: str  # plan text: escape it for the target
+    output: str  # Liquid markup that prints the value
+    guard: str | None = None  # Liquid expression: wrap the line in {% if guard %}
+
+
+@dataclass(frozen=True)
+class Loop:
+    """Values shown once per list item (template context)."""
+
+    label: str
+    path: str
+    var: str
+    lines: tuple[Line, ...]
+    guard: str | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """What a message template renders (template context)."""
+
+    message: ir.Message
+    plan: ir.Plan
+    greeting: Line | None
+    blocks: tuple[Line | Loop, ...]
+
+
+def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
+    return {f"liquid/{m.id}.liquid": generate_one(plan, m, options) for m in plan.messages}
+
+
+def generate_one(plan: ir.Plan, message: ir.Message, options: Options) -> str:
+    """The sample template of one message (also shown on the docs' messages page)."""
+    template = "email" if message.channel == "email" else "text"
+    return render(f"liquid/{template}.liquid.j2", options.templates, view=view(plan, message))
+
+
+def view(plan: ir.Plan, message: ir.Message) -> View:
+    types = {t.name: t for t in plan.types}
+    event = plan.event(message.trigger) if message.trigger else None
+    greeting = None
+    blocks: list[Line | Loop] = []
+    loops: dict[str, list[Line]] = {}
+    loop_meta: dict[str, tuple[str, str, str | None]] = {}
+    for ref in message.fields:
+        namespace, _, rest = ref.partition(".")
+        parts = rest.split(".")
+        scope = event.fields if namespace == "event" and event else plan.traits
+        chain = _chain(scope, parts, types)
+        split = next((i for i, f in enumerate(chain) if f.type.kind is ir.Kind.ARRAY), None)
+        if split is not None and split < len(chain) - 1:
+            array_path = liquid_path(namespace, parts[: split + 1])
+            var = _loop_var(parts[split])
+            if array_path not in loops:
+                loops[array_path] = []
+                guard = None if _guaranteed(chain[: split + 1]) else array_path
+                loop_meta[array_path] = (_label(parts[split]), var, guard)
+                blocks.append(Loop(_label(parts[split]), array_path, var, (), guard))
+            item_chain = chain[split + 1 :]
+            loops[array_path].append(
+                _line(liquid_path(var, parts[split + 1 :]), item_chain, parts[-1])
+            )
+            continue
+        line = _line(liquid_path(namespace, parts), chain, parts[-1])
+        if namespace == "customer" and parts == ["first_name"]:
+            greeting = line
+        else:
+            blocks.append(line)
+    final = tuple(
+        Loop(b.label, b.path, b.var, tuple(loops[b.path]), b.guard) if isinstance(b, Loop) else b
+        for b in blocks
+    )
+    return View(message, plan, greeting, final)
+
+
+def liquid_path(root: str, parts: Sequence[str]) -> str:
+    """``event.order_id``; names that are not identifiers use ``["..."]``."""
+    out = root
+    for part in parts:
+        out += f".{part}" if _IDENTIFIER.match(part) else f"[{liquid_str(part)}]"
+    return out
+
+
+def _chain(
+    fields: Sequence[ir.Field], parts: Sequence[str], types: Mapping[str, ir.ObjectType]
+) -> list[ir.Field]:
+    """The fields along a dotted path (already validated against the plan when resolving)."""
+    from ..audiences import members
+
+    chain = []
+    scope: Sequence[ir.Field] = fields
+    for part in parts:
+        current = next(f for f in scope if f.name == part)
+        chain.append(current)
+        scope = members(current.type, types)
+    return chain
+
+
+def _guaranteed(chain: Sequence[ir.Field]) -> bool:
+    return all(f.required and not f.type.nullable for f in chain)
+
+
+def _line(path: str, chain: Sequence[ir.Field], name: str) -> Line:
+    field = chain[-1]
+    t = field.type
+    guaranteed = _guaranteed(chain)
+    if t.kind.is_temporal:
+        return Line(
+            _label(name), f'{{{{ {path} | date: "{DATE_FORMAT}" }}}}', None if guaranteed else path
+        )
+    if t.kind is ir.Kind.ARRAY:
+        return Line(_label(name), f'{{{{ {path} | join: ", " }}}}', None if guaranteed else path)
+    if t.kind is ir.Kind.NUMBER and _is_money(name):
+        value = path if guaranteed else f"{path} | default: 0"
+        return Line(_label(name), f"{{{{ {value} | currency }}}}")
+    if guaranteed:
+        return Line(_label(name), f"{{{{ {path} }}}}")
+    fallback = {"boolean": "false", "integer": "0", "number": "0"}.get(t.kind.value)
+    if fallback is None:
+        fallback = '"there"' if name in ("first_name", "name") else '""'
+    return Line(_label(name), f"{{{{ {path} | default: {fallback} }}}}")
+
+
+def _is_money(name: str) -> bool:
+    return any(word in name.lower() for word in MONEY_WORDS)
+
+
+def _loop_var(array_name: str) -> str:
+    singular = array_name[:-1] if array_name.endswith("s") else ""
+    return (
+        singular
+        if _IDENTIFIER.match(singular) and singular not in ("event", "customer")
+        else "item"
+    )
+
+
+def _label(name: str) -> str:
+    words = re.sub(r"[_\-]+", " ", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)).strip()
+    return (words[:1].upper() + words[1:].lower()) if words else name

@@ -1,0 +1,130 @@
+"""Markdown docs for the wiki: links resolve inside docs/, tables hold, content is right."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+
+import jsonschema
+import pytest
+
+from codegen import generate
+from codegen.pipeline import load_plan
+
+from .conftest import CASES, glow_shop
+
+PLAN = glow_shop()
+FILES = generate(PLAN)
+DOCS = {path: text for path, text in FILES.items() if path.startswith("docs/")}
+HOSTILE = load_plan(CASES / "hostile.yaml")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def anchors(text: str) -> set[str]:
+    return set(re.findall(r'<a id="([^"]+)"></a>', text))
+
+
+@pytest.mark.parametrize("files", [DOCS], ids=["glow_shop"])
+def test_every_link_resolves_inside_docs(files: dict[str, str]) -> None:
+    checked = 0
+    for path, text in files.items():
+        for target in LINK.findall(text):
+            assert not target.startswith(("http:", "https:", "/")), (path, target)
+            file_part, _, fragment = target.partition("#")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), file_part))
+            assert resolved.startswith("docs/"), (path, target)  # copyable as a folder
+            assert resolved in files, (path, target)
+            if fragment:
+                assert fragment in anchors(files[resolved]), (path, target)
+            checked += 1
+    assert checked > 50
+
+
+def _table_rows(text: str) -> list[list[str]]:
+    tables, current = [], []
+    for line in text.splitlines():
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            tables.append(current)
+            current = []
+    if current:
+        tables.append(current)
+    return tables
+
+
+@pytest.mark.parametrize("which", ["glow_shop", "hostile"])
+def test_tables_keep_their_shape(which: str) -> None:
+    plan = PLAN if which == "glow_shop" else HOSTILE.plan
+    assert plan is not None
+    for path, text in generate(plan).items():
+        if not path.endswith(".md"):
+            continue
+        for table in _table_rows(text):
+            widths = {len(UNESCAPED_PIPE.findall(row)) for row in table}
+            assert len(widths) == 1, (path, table)
+
+
+def test_hostile_text_is_escaped() -> None:
+    assert HOSTILE.plan is not None
+    for path, text in generate(HOSTILE.plan).items():
+        if path.endswith(".md"):
+            assert "<script>" not in text and "<img" not in text, path
+            assert "\n# not a heading" not in text, path
+
+
+def test_segment_page_reads_like_customerio() -> None:
+    qa = DOCS["docs/segments/qa_checkout_abandoned_1h.md"]
+    assert (
+        "Event: person **has performed** `Checkout Started` **at least 1** time "
+        "**within the past 1 hour**"
+    ) in qa
+    assert "Event: person **has not performed** `Order Completed` **within the past 1 hour**" in qa
+    assert "Match **ALL** of the following:" in qa
+    assert (
+        "People who performed **Checkout Started** in the past 1 hour and did not perform "
+        "**Order Completed** in the past 1 hour." in qa
+    )
+    assert "only matches people who already existed in Customer.io 1 hour ago" in qa
+    assert "**Late events:**" in qa and "## QA checklist" in qa
+    health = DOCS["docs/segments/data_health_checkout_missing_email.md"]
+    assert "Attribute `email` does not exist" in health
+    vip = DOCS["docs/segments/vip_customers.md"]
+    assert "Match **ANY** of the following:" in vip
+    assert "Attribute `loyalty_tier` is equal to one of `gold`, `platinum`" in vip
+    assert "| trait | [loyalty_tier](../traits.md#trait-loyalty_tier) | string | `bronze`" in vip
+    cart = DOCS["docs/segments/cart_abandoners.md"]
+    assert "[Cart recovery, first reminder](../messages.md#message-cart_recovery_email)" in cart
+
+
+def test_event_page_has_table_sample_and_usage() -> None:
+    page = DOCS["docs/events/order_completed.md"]
+    assert "| `payment_method` | string | no | `card`, `paypal`, `apple_pay`, `gift_card` |" in page
+    assert "| `currency` | string | yes |   | matches `^[A-Z]{3}$` | `USD` |" in page
+    assert "no: requires `userId`" in page
+    sample = page.split("```json\n", 1)[1].split("```", 1)[0]
+    schema = json.loads(FILES["schemas/events/order_completed.schema.json"])
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    assert not list(validator.iter_errors(json.loads(sample)))
+    viewed = DOCS["docs/events/product_viewed.md"]
+    assert "allowed: may arrive with only `anonymousId`" in viewed
+
+
+def test_index_pages_list_everything() -> None:
+    events = DOCS["docs/events/index.md"]
+    for e in PLAN.events:
+        assert f"]({e.code_name}.md)" in events
+    segments = DOCS["docs/segments/index.md"]
+    for s in PLAN.segments:
+        assert f"]({s.id}.md)" in segments
+    messages = DOCS["docs/messages.md"]
+    for m in PLAN.messages:
+        assert f'<a id="message-{m.id}"></a>' in messages
+        assert FILES[f"liquid/{m.id}.liquid"].strip() in messages
+    dictionary = DOCS["docs/dictionary.md"]
+    assert '<a id="type-product"></a>Product' in dictionary
+    assert FILES["mkdocs.yml"].startswith("# Generated by codegen")

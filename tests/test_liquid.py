@@ -1,0 +1,136 @@
+"""Liquid samples render in strict mode with python-liquid and only read what the plan has."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from liquid.exceptions import LiquidError
+
+from codegen import generate, ir
+from codegen.liquidcheck import check_template, render
+from codegen.pipeline import load_plan
+from codegen.samples import Sampler
+
+from .conftest import CASES, CliFn, check_snapshot, glow_shop
+
+PLAN = glow_shop()
+FILES = generate(PLAN)
+SAMPLER = Sampler(PLAN)
+MESSAGES = {m.id: m for m in PLAN.messages}
+
+
+def payload(message: ir.Message, full: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {"customer": SAMPLER.identify(full)["traits"]}
+    event = PLAN.event(message.trigger) if message.trigger else None
+    if event is not None:
+        data["event"] = SAMPLER.track(event, full)["properties"]
+    return data
+
+
+@pytest.mark.parametrize("message_id", sorted(MESSAGES))
+@pytest.mark.parametrize("full", [True, False], ids=["full", "minimal"])
+def test_generated_template_renders_strictly(message_id: str, full: bool) -> None:
+    source = FILES[f"liquid/{message_id}.liquid"]
+    text = render(source, payload(MESSAGES[message_id], full))
+    assert text.strip()
+    assert "undefined" not in text.lower() and "{{" not in text and "{%" not in text
+
+
+def test_strict_mode_really_fails_on_missing_data() -> None:
+    """The render tests above would pass vacuously if missing values did not fail."""
+    source = FILES["liquid/order_confirmation_email.liquid"]
+    data = payload(MESSAGES["order_confirmation_email"], full=False)
+    del data["event"]["order_id"]
+    with pytest.raises(LiquidError):
+        render(source, data)
+
+
+@pytest.mark.parametrize("message_id", sorted(MESSAGES))
+def test_generated_template_passes_static_analysis(message_id: str) -> None:
+    message = MESSAGES[message_id]
+    event = PLAN.event(message.trigger) if message.trigger else None
+    source = FILES[f"liquid/{message_id}.liquid"]
+    assert check_template(PLAN, source, message_id, event) == []
+
+
+def test_generated_templates_use_the_customerio_idioms() -> None:
+    cart = FILES["liquid/cart_recovery_email.liquid"]
+    assert "{% for product in event.products %}" in cart
+    assert "{{ product.price | currency }}" in cart
+    assert '{{ customer.first_name | default: "there" }}' in cart
+    assert '{{ event.coupon | default: "" }}' in cart  # optional
+    assert "{{ event.checkout_id }}" in cart  # required: used bare
+    assert "{% unsubscribe_url %}" in cart
+    order = FILES["liquid/order_confirmation_email.liquid"]
+    assert '{{ event.completed_at | date: "%B %-d, %Y" }}' in order
+    win_back = FILES["liquid/win_back_email.liquid"]
+    assert "event." not in win_back  # segment-triggered: person attributes only
+    assert "{% if customer.last_order_at %}" in win_back
+
+
+def _check(name: str, trigger: str | None) -> list[str]:
+    path = CASES / "liquid" / name
+    event = PLAN.event(trigger) if trigger else None
+    return [d.render() for d in check_template(PLAN, path.read_text(), name, event)]
+
+
+def test_hand_written_broken_template() -> None:
+    found = "\n".join(_check("cart_recovery_broken.liquid", "Checkout Started"))
+    assert "cart_recovery_broken.liquid:1:7: error[liquid/unknown-field]" in found
+    assert "did you mean `first_name`?" in found
+    assert "5:6: error[liquid/unknown-field] `product.nam`" in found
+    assert "5:25: warning[liquid/optional-without-default] `product.category`" in found
+    assert "7:11: error[liquid/namespace] `event.Checkout_Started.value`" in found
+    assert "8:13: warning[liquid/optional-without-default] `event.coupon`" in found
+    assert "`email` is a trait: use `customer.email`" in found
+
+
+def test_hand_written_good_template_is_clean() -> None:
+    assert _check("cart_recovery_good.liquid", "Checkout Started") == []
+
+
+def test_event_fields_in_a_segment_triggered_message() -> None:
+    found = _check("cart_recovery_good.liquid", None)
+    assert any("liquid/namespace" in d and "has no trigger" in d for d in found)
+
+
+def test_check_template_cli(cli: CliFn) -> None:
+    broken = Path("tests/cases/liquid/cart_recovery_broken.liquid")
+    result = cli(
+        "check-template", broken, "--plan", "plans/glow_shop.yaml", "--trigger", "Checkout Started"
+    )
+    check_snapshot(
+        CASES / "liquid" / "cart_recovery_broken.expected",
+        f"exit {result.exit_code}\n{result.stderr}",
+    )
+    assert result.exit_code == 1
+    good = CASES / "liquid" / "cart_recovery_good.liquid"
+    ok = cli(
+        "check-template", good, "--plan", "plans/glow_shop.yaml", "--message", "cart_recovery_email"
+    )
+    assert ok.exit_code == 0, ok.stderr
+    syntax = cli(
+        "check-template",
+        CASES / "liquid" / "syntax_error.liquid",
+        "--plan",
+        "plans/glow_shop.yaml",
+        "--trigger",
+        "Checkout Started",
+    )
+    assert syntax.exit_code == 1 and "liquid/syntax" in syntax.stderr
+    unknown = cli(
+        "check-template", good, "--plan", "plans/glow_shop.yaml", "--trigger", "Checkout Startd"
+    )
+    assert unknown.exit_code == 2 and "did you mean `Checkout Started`?" in unknown.stderr
+
+
+def test_hostile_plan_text_cannot_inject_liquid(tmp_path: Path) -> None:
+    loaded = load_plan(CASES / "hostile.yaml")
+    assert loaded.plan is not None
+    files = generate(loaded.plan)
+    for path, text in files.items():
+        if path.endswith(".liquid"):
+            assert "<script>" not in text
+            check_template(loaded.plan, text, path, None)  # parses: nothing broke out
