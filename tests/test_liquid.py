@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from liquid.exceptions import LiquidError
 
@@ -21,11 +23,22 @@ SAMPLER = Sampler(PLAN)
 MESSAGES = {m.id: m for m in PLAN.messages}
 
 
+BUNDLE = jsonschema.Draft202012Validator(
+    json.loads(FILES["schemas/plan.schema.json"]),
+    format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+)
+
+
 def payload(message: ir.Message, full: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {"customer": SAMPLER.identify(full)["traits"]}
+    """Template data from messages that the generated JSON Schemas accept."""
+    identify = SAMPLER.identify(full)
+    assert not list(BUNDLE.iter_errors(identify))
+    data: dict[str, Any] = {"customer": identify["traits"]}
     event = PLAN.event(message.trigger) if message.trigger else None
     if event is not None:
-        data["event"] = SAMPLER.track(event, full)["properties"]
+        track = SAMPLER.track(event, full)
+        assert not list(BUNDLE.iter_errors(track))
+        data["event"] = track["properties"]
     return data
 
 
