@@ -33,10 +33,22 @@ def measure(size: int, root: Path) -> tuple[float, float, float, float]:
 
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "datamodel_code_generator", "--input", str(bundle),
-         "--input-file-type", "jsonschema", "--output", str(root / "models"),
-         "--output-model-type", "pydantic_v2.BaseModel", "--disable-timestamp"],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "datamodel_code_generator",
+            "--input",
+            str(bundle),
+            "--input-file-type",
+            "jsonschema",
+            "--output",
+            str(root / "models"),
+            "--output-model-type",
+            "pydantic_v2.BaseModel",
+            "--disable-timestamp",
+        ],
+        check=True,
+        capture_output=True,
     )
     baseline = time.perf_counter() - start
 
@@ -50,19 +62,26 @@ def measure(size: int, root: Path) -> tuple[float, float, float, float]:
 
     write(root / "out", output)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", f"from synthetic_{size} import Tracker"],
-                   cwd=root / "out" / "python", check=True)
+    subprocess.run(
+        [sys.executable, "-c", f"from synthetic_{size} import Tracker"],
+        cwd=root / "out" / "python",
+        check=True,
+    )
     return baseline, cold, warm, time.perf_counter() - start
 
 
 def main(sizes: list[int]) -> None:
-    print(f"{'events':>6} {'baseline s':>11} {'cold s':>8} {'warm s':>8} {'cold/base':>10} "
-          f"{'warm/base':>10} {'import s':>9}")
+    print(
+        f"{'events':>6} {'baseline s':>11} {'cold s':>8} {'warm s':>8} {'cold/base':>10} "
+        f"{'warm/base':>10} {'import s':>9}"
+    )
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             baseline, cold, warm, imported = measure(size, Path(tmp))
-        print(f"{size:>6} {baseline:>11.2f} {cold:>8.2f} {warm:>8.2f} {cold / baseline:>10.2f} "
-              f"{warm / baseline:>10.3f} {imported:>9.2f}")
+        print(
+            f"{size:>6} {baseline:>11.2f} {cold:>8.2f} {warm:>8.2f} {cold / baseline:>10.2f} "
+            f"{warm / baseline:>10.3f} {imported:>9.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -291,6 +291,60 @@ def check_template_command(
 
 
 @app.command()
+def validate(
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="JSON Lines files, Segment batch documents, .gz files, or - for stdin.",
+            show_default=False,
+        ),
+    ],
+    plan: Annotated[Path, typer.Option("--plan", help="The tracking plan.")],
+    fmt: Annotated[
+        Format, typer.Option("--format", help="text (human), json or github.")
+    ] = Format.human,
+    max_violations: Annotated[
+        int, typer.Option(help="Exit 0 while there are at most this many violations.")
+    ] = 0,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: every core).")] = None,
+) -> None:
+    """Check logged Segment messages against the plan. Exit 1 on violations (beyond
+    --max-violations), 2 when the plan or an input cannot be read."""
+    from .validate import validate_sources
+    from .validate.inputs import InputError, size
+    from .validate_report import ViolationPrinter, print_summary
+
+    loaded = load_plan(plan, str(plan))
+    if loaded.plan is None or not loaded.ok:
+        _print(list(loaded.diagnostics), Format.human)
+        raise typer.Exit(EXIT_UNREADABLE)
+    total = 0
+    for source in sources:
+        if source != "-" and not Path(source).is_file():
+            err.print(f"error: cannot read {source}: no such file", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE)
+        total += size(source) or 0
+    printer = ViolationPrinter(fmt.value, out, err)
+    try:
+        with printer.progress() as advance:
+            summary = validate_sources(
+                loaded.plan,
+                sources,
+                printer.add,
+                advance,
+                workers,
+                None if "-" in sources else total,
+            )
+    except InputError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    printer.finish(summary)
+    if fmt is Format.human:
+        print_summary(summary, out)
+    raise typer.Exit(EXIT_FAIL if summary.violations > max_violations else EXIT_OK)
+
+
+@app.command()
 def schema(
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,
 ) -> None:

@@ -1,0 +1,368 @@
+"""One message at a time: the fast accept path, then a precise pass that names every problem."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jsonschema_rs
+import orjson
+
+from .. import ir
+from ..generators.jsonschema import event_document, identify_document
+from ..names import loose_key
+from .fast import FastPath
+
+SKIPPED_TYPES = frozenset({"page", "screen", "group", "alias"})
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One problem in one message. ``kind`` is a JSON Schema keyword (``type``, ``required``,
+    ``enum``...) or ``malformed``, ``unplanned_event``, ``identity``; ``pointer`` is the JSON
+    Pointer of the offending value inside the message (for ``required``: of the object lacking
+    the property)."""
+
+    file: str
+    line: int
+    message_id: str | None
+    event: str | None
+    kind: str
+    pointer: str
+    message: str
+    hint: str | None = None
+
+    def shifted(self, lines: int) -> Violation:
+        """The same violation ``lines`` further down its file (ranges number from 1)."""
+        return Violation(
+            self.file,
+            self.line + lines,
+            self.message_id,
+            self.event,
+            self.kind,
+            self.pointer,
+            self.message,
+            self.hint,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "message_id": self.message_id,
+            "event": self.event,
+            "kind": self.kind,
+            "pointer": self.pointer,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one message was: ``valid``, ``invalid``, ``skipped`` (page, screen...) or
+    ``malformed`` (not a JSON object)."""
+
+    status: str
+    event: str | None
+    violations: tuple[Violation, ...] = ()
+
+
+class Checker:
+    """Validates Segment messages against one plan. Build once; ``check_line`` is the hot path."""
+
+    def __init__(self, plan: ir.Plan) -> None:
+        self.plan = plan
+        self.fast = FastPath(plan)
+        self.events = {e.name: e for e in plan.events}
+        self._schemas: dict[str, dict[str, Any]] = {}
+        self._validators: dict[str, Any] = {}
+        self._user_id = plan.identity.user_id_pattern
+
+    # -- entry points --------------------------------------------------------------------------
+
+    def check_line(self, line: bytes, file: str, number: int) -> list[Outcome]:
+        """Every message on one input line (a line may hold a ``{"batch": [...]}``)."""
+        accepted = self.fast.accepts(line)
+        if accepted is not None:
+            return [Outcome("valid", accepted)]
+        return self.check_precisely(line, file, number)
+
+    def check_precisely(self, line: bytes, file: str, number: int) -> list[Outcome]:
+        """The slow pass: parse, dispatch, and name every problem."""
+        if not line.strip():
+            return []
+        try:
+            document = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            return [
+                Outcome(
+                    "malformed",
+                    None,
+                    (
+                        Violation(
+                            file,
+                            number,
+                            None,
+                            None,
+                            "malformed",
+                            "",
+                            f"not JSON: {exc}",
+                            "each line must be one JSON message (JSON Lines)",
+                        ),
+                    ),
+                )
+            ]
+        if isinstance(document, dict) and isinstance(document.get("batch"), list):
+            return [self.check_message(m, file, number) for m in document["batch"]]
+        if isinstance(document, list):
+            return [self.check_message(m, file, number) for m in document]
+        return [self.check_message(document, file, number)]
+
+    def check_message(self, message: Any, file: str, number: int) -> Outcome:
+        if not isinstance(message, dict):
+            return Outcome(
+                "malformed",
+                None,
+                (
+                    Violation(
+                        file,
+                        number,
+                        None,
+                        None,
+                        "malformed",
+                        "",
+                        "a message must be a JSON object",
+                        None,
+                    ),
+                ),
+            )
+        kind = message.get("type")
+        message_id = message.get("messageId") if isinstance(message.get("messageId"), str) else None
+        if kind in SKIPPED_TYPES:
+            return Outcome("skipped", str(kind))
+        if kind == "identify":
+            return self._validate("identify", message, file, number, message_id)
+        event = message.get("event")
+        if kind not in (None, "track") or not isinstance(event, str):
+            return Outcome(
+                "invalid",
+                None,
+                (
+                    Violation(
+                        file,
+                        number,
+                        message_id,
+                        None,
+                        "malformed",
+                        "",
+                        f"not a track or identify message (type {kind!r}, event {event!r})",
+                        "Segment messages carry `type` and, for track, `event`",
+                    ),
+                ),
+            )
+        if event not in self.events:
+            return Outcome(
+                "invalid",
+                event,
+                (
+                    Violation(
+                        file,
+                        number,
+                        message_id,
+                        event,
+                        "unplanned_event",
+                        "/event",
+                        f"`{event}` is not a planned event",
+                        self._closest_event(event),
+                    ),
+                ),
+            )
+        return self._validate(event, message, file, number, message_id)
+
+    # -- the precise pass ----------------------------------------------------------------------
+
+    def _validate(
+        self, name: str, message: dict[str, Any], file: str, number: int, message_id: str | None
+    ) -> Outcome:
+        schema, validator = self._validator(name)
+        found: list[Violation] = []
+        identity: list[str] = []
+        for error in validator.iter_errors(message):
+            keyword = _keyword(error.schema_path)
+            pointer = _pointer(error.instance_path)
+            if _is_identity(pointer, keyword, error):
+                identity.append(self._identity_message(message, keyword, error))
+                continue
+            found.append(
+                Violation(
+                    file,
+                    number,
+                    message_id,
+                    name,
+                    keyword,
+                    pointer,
+                    error.message,
+                    _hint(schema, keyword, error),
+                )
+            )
+        user_id = message.get("userId")
+        if isinstance(user_id, str) and "@" in user_id:
+            identity = ["userId is an email address"]
+        if identity:
+            found.insert(
+                0,
+                Violation(
+                    file,
+                    number,
+                    message_id,
+                    name,
+                    "identity",
+                    "/userId",
+                    identity[0],
+                    self._identity_hint(name),
+                ),
+            )
+        event = None if name == "identify" else name
+        return Outcome("invalid" if found else "valid", name if event else "identify", tuple(found))
+
+    def _validator(self, name: str) -> tuple[dict[str, Any], Any]:
+        if name not in self._validators:
+            schema = (
+                identify_document(self.plan)
+                if name == "identify"
+                else event_document(self.plan, self.events[name])
+            )
+            self._schemas[name] = schema
+            self._validators[name] = jsonschema_rs.validator_for(schema, validate_formats=True)
+        return self._schemas[name], self._validators[name]
+
+    def _identity_message(self, message: dict[str, Any], keyword: str, error: Any) -> str:
+        user_id, anonymous_id = message.get("userId"), message.get("anonymousId")
+        if not user_id and not anonymous_id:
+            return "neither userId nor anonymousId"
+        if not user_id:
+            return "anonymous, but the plan requires a known person (userId) for this message"
+        if keyword == "pattern" and self._user_id:
+            return f"userId {user_id!r} does not match {self._user_id}"
+        return f"userId: {error.message}"
+
+    def _identity_hint(self, name: str) -> str:
+        primary = self.plan.identity.primary_id or "the stable customer id"
+        if name != "identify" and self.events[name].anonymous_allowed:
+            return f"send userId ({primary}) or at least anonymousId"
+        return f"send userId = {primary} (not the email); send email as a trait"
+
+    def _closest_event(self, event: str) -> str | None:
+        return _closest(event, tuple(self.events))
+
+
+# What other tools call the Segment e-commerce spec events (GA4, Shopify, common habits), so
+# that `purchase` can suggest `Order Completed` although the words differ.
+SYNONYMS = {
+    "purchase": "Order Completed",
+    "purchased": "Order Completed",
+    "order": "Order Completed",
+    "orderplaced": "Order Completed",
+    "checkoutcompleted": "Order Completed",
+    "transaction": "Order Completed",
+    "buy": "Order Completed",
+    "addtocart": "Product Added",
+    "addedtocart": "Product Added",
+    "cartadd": "Product Added",
+    "removefromcart": "Product Removed",
+    "viewitem": "Product Viewed",
+    "productview": "Product Viewed",
+    "viewcart": "Cart Viewed",
+    "begincheckout": "Checkout Started",
+    "initiatecheckout": "Checkout Started",
+    "refund": "Order Refunded",
+    "signup": "Signed Up",
+    "login": "Signed In",
+    "search": "Products Searched",
+    "viewitemlist": "Product List Viewed",
+    "selectitem": "Product Clicked",
+    "addtowishlist": "Product Added to Wishlist",
+    "addpaymentinfo": "Payment Info Entered",
+}
+
+
+@lru_cache(maxsize=4096)
+def _closest(event: str, names: tuple[str, ...]) -> str | None:
+    key = loose_key(event)
+    for name in names:
+        if loose_key(name) == key:
+            return f"did you mean `{name}`?"
+    synonym = SYNONYMS.get(key)
+    if synonym in names:
+        return f"did you mean `{synonym}`? (the Segment spec name for `{event}`)"
+    close = (
+        difflib.get_close_matches(event, names, n=1, cutoff=0.5)
+        or [n for n in names if key in loose_key(n) or loose_key(n) in key][:1]
+    )
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def _keyword(schema_path: list[Any]) -> str:
+    for part in reversed(schema_path):
+        if isinstance(part, str):
+            return part
+    return "schema"
+
+
+def _pointer(path: list[Any]) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _is_identity(pointer: str, keyword: str, error: Any) -> bool:
+    if pointer in ("/userId", "/anonymousId"):
+        return True
+    if pointer == "" and keyword == "anyOf":
+        return True
+    return keyword == "required" and getattr(error.kind, "property", None) == "userId"
+
+
+def _hint(schema: dict[str, Any], keyword: str, error: Any) -> str | None:
+    if keyword == "enum":
+        options = [str(o) for o in getattr(error.kind, "options", []) if o is not None]
+        value = error.instance
+        if isinstance(value, str):
+            near = next((o for o in options if loose_key(o) == loose_key(value)), None)
+            near = near or next(iter(difflib.get_close_matches(value, options, n=1)), None)
+            if near:
+                return f"did you mean `{near}`?"
+        return "allowed: " + ", ".join(options[:10])
+    if keyword == "type" and isinstance(error.instance, str):
+        return "a number or boolean was sent as a string; send the JSON value itself"
+    if keyword == "additionalProperties":
+        allowed = list(_subschema(schema, error.schema_path[:-1]).get("properties", {}))
+        unexpected = [str(u) for u in getattr(error.kind, "unexpected", [])]
+        for name in unexpected:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            if close:
+                return f"did you mean `{close[0]}`? (unplanned properties are rejected)"
+        return "add it to the plan, or stop sending it"
+    if keyword == "format" and "date-time" in error.message:
+        return "send an RFC 3339 timestamp with a time zone, e.g. 2026-01-15T09:30:00Z"
+    if keyword == "pattern":
+        return None
+    return None
+
+
+def _subschema(schema: dict[str, Any], path: list[Any]) -> dict[str, Any]:
+    current: Any = schema
+    for part in path:
+        if part == "$ref":
+            current = _resolve(schema, current["$ref"])
+        elif isinstance(current, dict | list):
+            current = current[part]
+    return current if isinstance(current, dict) else {}
+
+
+def _resolve(schema: dict[str, Any], ref: str) -> Any:
+    current: Any = schema
+    for part in ref.removeprefix("#/").split("/"):
+        current = current[part.replace("~1", "/").replace("~0", "~")]
+    return current
