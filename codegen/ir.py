@@ -28,6 +28,7 @@ class Kind(enum.Enum):
     OBJECT = "object"
     ARRAY = "array"
     ANY = "any"
+    UNION = "union"  # one of several scalar kinds: FieldType.variants
 
     @property
     def is_numeric(self) -> bool:
@@ -38,7 +39,8 @@ class Kind(enum.Enum):
         return self in (Kind.DATETIME, Kind.DATE)
 
 
-PRIMITIVE_KINDS = {k.value: k for k in Kind}
+PRIMITIVE_KINDS = {k.value: k for k in Kind if k is not Kind.UNION}
+UNION_KINDS = (Kind.STRING, Kind.INTEGER, Kind.NUMBER, Kind.BOOLEAN)
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,14 @@ class FieldType:
     type_ref: str | None = None
     fields: tuple[Field, ...] = ()
     additional_properties: bool = False
+    variants: tuple[Kind, ...] = ()  # for Kind.UNION: the scalar kinds, in plan order
 
     def describe(self) -> str:
         """Short human form: ``string``, ``array of Product``, ``integer or null``."""
         if self.type_ref:
             text = self.type_ref
+        elif self.kind is Kind.UNION:
+            text = " or ".join(v.value for v in self.variants)
         elif self.kind is Kind.ARRAY and self.items is not None:
             text = f"array of {self.items.describe()}"
         else:

@@ -134,6 +134,8 @@ class Resolver:
 
     def field_type(self, spec: PropertySpec, path: Path) -> ir.FieldType:
         given = spec.model_fields_set
+        if isinstance(spec.type, list):
+            return self._union(spec, spec.type, path)
         type_name = spec.type or ("object" if spec.properties is not None else None)
         if type_name is None:
             self.error(
@@ -179,6 +181,32 @@ class Resolver:
             inline = self.fields(spec.properties or {}, (*path, "properties"))
             open_object = open_object or spec.properties is None
         return ir.FieldType(kind, spec.nullable, bounds, items, type_ref, inline, open_object)
+
+    def _union(self, spec: PropertySpec, names: list[str], path: Path) -> ir.FieldType:
+        kinds = []
+        allowed = ", ".join(k.value for k in ir.UNION_KINDS)
+        for i, name in enumerate(names):
+            kind = ir.PRIMITIVE_KINDS.get(name)
+            if kind not in ir.UNION_KINDS:
+                self.error(
+                    (*path, "type", i),
+                    "type/union",
+                    f"`{name}` cannot be part of a union",
+                    f"unions combine scalar types: {allowed}; use `nullable` for null",
+                )
+            elif kind in kinds:
+                self.error((*path, "type", i), "type/union", f"`{name}` is listed twice", None)
+            else:
+                kinds.append(kind)
+        if len(names) < 2:
+            self.error(
+                (*path, "type"),
+                "type/union",
+                "a union needs at least two types",
+                "write a single type as `type: string`",
+            )
+        self._check_applicable(ir.Kind.UNION, None, spec.model_fields_set, path)
+        return ir.FieldType(ir.Kind.UNION, spec.nullable, variants=tuple(kinds))
 
     def _check_applicable(
         self, kind: ir.Kind, type_ref: str | None, given: set[str], path: Path
@@ -343,11 +371,13 @@ class Resolver:
 def value_fits(kind: ir.Kind, value: Any) -> bool:
     """Whether a literal from the plan is a value of ``kind`` (booleans are not numbers)."""
     if isinstance(value, bool):
-        return kind in (ir.Kind.BOOLEAN, ir.Kind.ANY)
+        return kind in (ir.Kind.BOOLEAN, ir.Kind.ANY, ir.Kind.UNION)
     if kind in (ir.Kind.STRING, ir.Kind.DATETIME, ir.Kind.DATE):
         return isinstance(value, str)
     if kind is ir.Kind.INTEGER:
         return isinstance(value, int)
+    if kind is ir.Kind.UNION:
+        return isinstance(value, str | int | float)
     if kind is ir.Kind.NUMBER:
         return isinstance(value, int | float)
     return kind is ir.Kind.ANY

@@ -76,6 +76,8 @@ class Sampler:
             return "2026-01-15"
         if kind is ir.Kind.ANY:
             return "any value"
+        if kind is ir.Kind.UNION:
+            return self.value(ir.FieldType(t.variants[0], bounds=b), full, name)
         return _string(b, name)
 
     def track(self, event: ir.Event, full: bool = True, anonymous: bool = False) -> dict[str, Any]:

@@ -74,10 +74,10 @@ class Identity(_Model):
 class PropertySpec(_Documented):
     """A property of an event or object type, a trait, or a reusable library property."""
 
-    type: str | None = Field(
+    type: str | list[str] | None = Field(
         None,
         description="string, integer, number, boolean, datetime, date, object, array, any, "
-        "or the name of a reusable type.",
+        "the name of a reusable type, or a list of scalar types (a union: [string, integer]).",
     )
     ref: str | None = Field(None, description="Name of a property in the `properties` library.")
     code_name: str | None = Field(

@@ -283,6 +283,9 @@ def type_schema(t: ir.FieldType, title: str, style: SchemaStyle = PUBLISHED) -> 
     if t.type_ref:
         ref: Schema = {"$ref": f"{style.ref_base}{t.type_ref}"}
         return {"anyOf": [ref, {"type": "null"}]} if t.nullable else ref
+    if t.kind is ir.Kind.UNION:
+        kinds = [_KIND_TYPES[v]["type"] for v in t.variants]
+        return {"type": [*kinds, "null"] if t.nullable else kinds}
     schema: Schema = dict(_KIND_TYPES[t.kind])
     if t.kind is ir.Kind.OBJECT and t.fields:
         schema = object_schema(t.fields, t.additional_properties, title, title, style)

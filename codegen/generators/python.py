@@ -307,6 +307,8 @@ def annotation(t: ir.FieldType, title: str) -> str:
         text = f"list[{inner}]"
     elif t.kind is ir.Kind.OBJECT:
         text = title if t.fields else "dict[str, Any]"
+    elif t.kind is ir.Kind.UNION:
+        text = " | ".join(_SIMPLE[v] for v in t.variants)
     else:
         text = _SIMPLE[t.kind]
     return f"{text} | None" if t.nullable and t.kind is not ir.Kind.ANY else text

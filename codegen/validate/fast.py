@@ -133,6 +133,17 @@ class StructBuilder:
             return date
         if kind is ir.Kind.ANY:
             return Any
+        if kind is ir.Kind.UNION:
+            numeric = [v for v in t.variants if v in (ir.Kind.INTEGER, ir.Kind.NUMBER)]
+            if len(numeric) > 1:
+                raise InexpressibleError("msgspec unions hold one numeric type")
+            python = {
+                ir.Kind.STRING: str,
+                ir.Kind.INTEGER: int,
+                ir.Kind.NUMBER: float,
+                ir.Kind.BOOLEAN: bool,
+            }
+            return _union([python[v] for v in t.variants])
         if kind is ir.Kind.ARRAY:
             items = self.value(t.items, (*path, None)) if t.items else Any
             meta = _meta(min_length=b.min_items, max_length=b.max_items)
