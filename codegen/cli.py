@@ -11,7 +11,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -342,6 +342,71 @@ def validate(
     if fmt is Format.human:
         print_summary(summary, out)
     raise typer.Exit(EXIT_FAIL if summary.violations > max_violations else EXIT_OK)
+
+
+import_app = typer.Typer(help="Import a plan from another tool.", no_args_is_help=True)
+export_app = typer.Typer(help="Export a plan to another tool.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+OutPlanOpt = Annotated[Path, typer.Option("--out", "-o", help="The plan YAML to write.")]
+
+
+def _write_import(imported: Any, output: Path) -> None:
+    diagnostics = sorted(imported.diagnostics)
+    _print(diagnostics, Format.human)
+    if imported.text is None:
+        raise typer.Exit(EXIT_FAIL)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(imported.text, encoding="utf-8")
+    warnings = sum(d.level is Level.WARNING for d in diagnostics)
+    err.print(f"wrote {output} ({warnings} warning{'s' * (warnings != 1)})", markup=False)
+
+
+@import_app.command("segment")
+def import_segment_command(
+    file: Annotated[Path, typer.Argument(show_default=False)], output: OutPlanOpt
+) -> None:
+    """A Segment Protocols export (Config API v1 or Public API shape) → plan YAML."""
+    from .interop.segment import import_segment
+
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        err.print(f"error: cannot read {file}: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    _write_import(import_segment(document, str(file)), output)
+
+
+@import_app.command("jsonschema")
+def import_jsonschema_command(
+    source: Annotated[Path, typer.Argument(show_default=False)], output: OutPlanOpt
+) -> None:
+    """JSON Schema files (draft-04 to 2020-12, Snowplow self-describing) → plan YAML: one event
+    per schema."""
+    from .interop.jsonschemas import import_schemas
+
+    if not source.exists():
+        err.print(f"error: no such file or folder: {source}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE)
+    _write_import(import_schemas(source), output)
+
+
+@export_app.command("segment")
+def export_segment_command(
+    plan: Annotated[Path, typer.Argument(show_default=False)], output: OutPlanOpt
+) -> None:
+    """A plan → Segment Public API tracking plan JSON (rules with draft-07 jsonSchema)."""
+    from .interop.segment import export_segment
+
+    loaded = load_plan(plan, str(plan))
+    _print(list(loaded.diagnostics), Format.human)
+    if loaded.plan is None or not loaded.ok:
+        raise typer.Exit(EXIT_UNREADABLE if loaded.spec is None else EXIT_FAIL)
+    output.write_text(
+        json.dumps(export_segment(loaded.plan), indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    err.print(f"wrote {output}", markup=False)
 
 
 @app.command()

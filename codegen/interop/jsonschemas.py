@@ -1,0 +1,114 @@
+"""JSON Schema files → a plan with one event per schema (Snowplow self-describing included)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostic, Level, Location
+from ..names import snake
+from .build import Imported, build
+from .convert import Converter
+
+HEADER = (
+    "# yaml-language-server: $schema=tracking-plan.schema.json\n"
+    "# Imported from JSON Schema files by `codegen import jsonschema`.\n\n"
+)
+
+
+def schema_files(source: Path) -> list[Path]:
+    if source.is_file():
+        return [source]
+    return sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+def event_name(schema: dict[str, Any], path: Path) -> str:
+    """Snowplow ``self`` (vendor/name/version), else the title, else the file name."""
+    self_block = schema.get("self")
+    if isinstance(self_block, dict) and self_block.get("name"):
+        return (
+            f"{self_block.get('vendor', '')}/{self_block['name']}/{self_block.get('version', '')}"
+        )
+    return str(schema.get("title") or path.stem)
+
+
+def import_schemas(source: Path) -> Imported:
+    files = schema_files(source)
+    events: dict[str, Any] = {}
+    types: dict[str, Any] = {}
+    found: list[Diagnostic] = []
+    for path in files:
+        label = str(path)
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            found.append(
+                Diagnostic(
+                    Location(label),
+                    "import/unreadable",
+                    Level.ERROR,
+                    f"cannot read JSON: {exc}",
+                    None,
+                )
+            )
+            continue
+        if not isinstance(schema, dict):
+            found.append(
+                Diagnostic(
+                    Location(label), "import/shape", Level.ERROR, "not a JSON Schema object", None
+                )
+            )
+            continue
+        convert = Converter(label, schema)
+        name = event_name(schema, path)
+        is_object = schema.get("type") in ("object", ["object"]) or "properties" in schema
+        if not is_object:
+            found.append(
+                Diagnostic(
+                    Location(label),
+                    "import/unsupported",
+                    Level.WARNING,
+                    "the schema does not describe an object; imported as an "
+                    "event whose properties are not checked",
+                    None,
+                )
+            )
+            properties: dict[str, Any] = {}
+            open_ = True
+        else:
+            properties, open_ = convert.fields(schema, "")
+        event: dict[str, Any] = {}
+        if isinstance(schema.get("description"), str) and schema["description"].strip():
+            event["description"] = schema["description"].strip()
+        if open_:
+            event["additional_properties"] = True
+        event["properties"] = properties
+        if name in events:
+            found.append(
+                Diagnostic(
+                    Location(label),
+                    "import/duplicate",
+                    Level.WARNING,
+                    f"a second schema for `{name}`; this one is skipped",
+                    None,
+                )
+            )
+            continue
+        events[name] = event
+        for type_name, spec in convert.types.items():
+            types.setdefault(type_name, spec)
+        found.extend(convert.warnings)
+    name = source.stem if source.is_file() else source.name
+    slug = snake(name) or "imported_schemas"
+    plan: dict[str, Any] = {
+        "plan": {
+            "name": f"Imported from {name}",
+            "slug": ("schemas_" + slug)[:63],
+            "version": "1.0.0",
+        },
+        "identity": {},
+        **({"types": types} if types else {}),
+        "events": events,
+    }
+    return build(plan, str(source), found, HEADER)
