@@ -409,6 +409,95 @@ def export_segment_command(
     err.print(f"wrote {output}", markup=False)
 
 
+class DiffFormat(enum.StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def diff(
+    plans: Annotated[
+        list[Path], typer.Argument(help="OLD NEW, or just NEW with --base.", show_default=False)
+    ],
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Compare with the plan at this git ref (branch, tag, commit)."),
+    ] = None,
+    fmt: Annotated[DiffFormat, typer.Option("--format")] = DiffFormat.text,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on", help="Exit 1 on changes of this kind or worse: breaking, compatible, doc."
+        ),
+    ] = None,
+) -> None:
+    """Field-level changes between two plans, classified, with the semver bump they need.
+    Exit 1 when the declared version is bumped too little (or --fail-on matches)."""
+    from .interop.diff import SEVERITY, diff_plans
+    from .interop.diff_report import markdown, text
+
+    if fail_on is not None and fail_on not in SEVERITY:
+        err.print(f"error: --fail-on takes {', '.join(SEVERITY)}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE)
+    if base is not None and len(plans) == 1:
+        old_loaded = _plan_at(base, plans[0])
+        new_path = plans[0]
+    elif base is None and len(plans) == 2:
+        old_loaded = load_plan(plans[0], str(plans[0]))
+        new_path = plans[1]
+    else:
+        err.print("error: give OLD NEW, or NEW with --base REF", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE)
+    new_loaded = load_plan(new_path, str(new_path))
+    for loaded in (old_loaded, new_loaded):
+        if loaded.plan is None:
+            _print(list(loaded.diagnostics), Format.human)
+            raise typer.Exit(EXIT_UNREADABLE)
+    assert old_loaded.plan is not None and new_loaded.plan is not None
+    result = diff_plans(old_loaded.plan, new_loaded.plan)
+    if fmt is DiffFormat.json:
+        out.print(
+            json.dumps(
+                {
+                    "old_version": result.old_version,
+                    "new_version": result.new_version,
+                    "required_bump": result.required,
+                    "declared_bump": result.declared,
+                    "version_ok": result.version_ok,
+                    "changes": [c.as_dict() for c in result.changes],
+                },
+                indent=2,
+                ensure_ascii=False,
+            ),
+            markup=False,
+        )
+    elif fmt is DiffFormat.markdown:
+        out.print(markdown(result), markup=False)
+    else:
+        out.print(text(result), markup=False)
+    failing = fail_on is not None and any(
+        SEVERITY[c.kind] >= SEVERITY[fail_on] for c in result.changes
+    )
+    raise typer.Exit(EXIT_FAIL if failing or not result.version_ok else EXIT_OK)
+
+
+def _plan_at(ref: str, path: Path) -> Any:
+    """The plan file as it was at a git ref (same path), loaded like any plan."""
+    import subprocess
+
+    from .pipeline import load_plan_text
+
+    folder = path.resolve().parent
+    result = subprocess.run(
+        ["git", "-C", str(folder), "show", f"{ref}:./{path.name}"], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        err.print(f"error: cannot read {path} at {ref}: {result.stderr.strip()}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE)
+    return load_plan_text(result.stdout, f"{ref}:{path}")
+
+
 @app.command()
 def schema(
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,

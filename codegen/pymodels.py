@@ -186,7 +186,44 @@ def _postprocess(source: str, drop_root: str | None) -> str:
                 assert node.end_lineno is not None
                 del lines[node.lineno - 1 : node.end_lineno]
                 break
-    return _without_unused_imports("\n".join(lines) + "\n")
+    return _without_unused_imports(_wire_names_only("\n".join(lines) + "\n"))
+
+
+def _wire_names_only(source: str) -> str:
+    """``validation_alias=AliasChoices(wire, python)`` → ``validation_alias=wire``.
+
+    With the Python name as a second choice, a payload key that is another field's wire name
+    (``property_collided`` next to ``Property Collided``) would fill the wrong field. Python
+    names still work in constructors through ``validate_by_name``; payloads use wire names.
+    """
+    tree = ast.parse(source)
+    edits = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "AliasChoices"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            edits.append((node, repr(node.args[0].value)))
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    for node, text in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True):
+        assert node.end_lineno is not None and node.end_col_offset is not None
+        start = offsets[node.lineno - 1] + _char_offset(lines[node.lineno - 1], node.col_offset)
+        end = offsets[node.end_lineno - 1] + _char_offset(
+            lines[node.end_lineno - 1], node.end_col_offset
+        )
+        source = source[:start] + text + source[end:]
+    return source
+
+
+def _char_offset(line: str, byte_offset: int) -> int:
+    """ast columns count UTF-8 bytes; string slicing counts characters."""
+    return len(line.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore"))
 
 
 def _without_unused_imports(source: str) -> str:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from codegen import generate
+from codegen.names import event_class
 
 from .conftest import ROOT, glow_shop
 from .schema_strategy import from_schema
@@ -30,7 +31,7 @@ def _cases() -> list[tuple[str, Any, dict[str, Any], dict[str, Any]]]:
     for event in PLAN.events:
         schema = json.loads(FILES[f"schemas/events/{event.code_name}.schema.json"])
         module = __import__(f"glow_shop.events.{event.code_name}", fromlist=["x"])
-        model = next(v for k, v in vars(module).items() if k.endswith("Properties"))
+        model = getattr(module, event_class(event.code_name))
         out.append((event.name, model, schema["properties"]["properties"], schema.get("$defs", {})))
     identify = json.loads(FILES["schemas/identify.schema.json"])
     out.append(

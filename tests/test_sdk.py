@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 
 from codegen import generate
+from codegen.names import event_class
 from codegen.samples import Sampler
 
 from .conftest import ROOT, glow_shop
@@ -39,7 +40,7 @@ def sdk() -> ModuleType:
 
 def event_model(sdk: ModuleType, event_code: str) -> Any:
     module = __import__(f"glow_shop.events.{event_code}", fromlist=["x"])
-    return next(v for k, v in vars(module).items() if k.endswith("Properties"))
+    return getattr(module, event_class(event_code))
 
 
 def send_every_event(sdk: ModuleType, tracker: Any) -> int:

@@ -285,7 +285,11 @@ def type_schema(t: ir.FieldType, title: str, style: SchemaStyle = PUBLISHED) -> 
         return {"anyOf": [ref, {"type": "null"}]} if t.nullable else ref
     if t.kind is ir.Kind.UNION:
         kinds = [_KIND_TYPES[v]["type"] for v in t.variants]
-        return {"type": [*kinds, "null"] if t.nullable else kinds}
+        if not style.format_types:
+            return {"type": [*kinds, "null"] if t.nullable else kinds}
+        # for the SDK: each member with its runtime type (integers accept 3.0, as JSON does)
+        members = [type_schema(ir.FieldType(v), title, style) for v in t.variants]
+        return {"anyOf": [*members, {"type": "null"}] if t.nullable else members}
     schema: Schema = dict(_KIND_TYPES[t.kind])
     if t.kind is ir.Kind.OBJECT and t.fields:
         schema = object_schema(t.fields, t.additional_properties, title, title, style)
