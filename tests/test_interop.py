@@ -25,7 +25,7 @@ from .conftest import ROOT, CliFn
 from .schema_strategy import from_schema
 from .sdk_support import import_sdk, write_sdk
 
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = ROOT / "tests" / "corpus"  # copies of ../shared/corpus (see its README)
 SEGMENT = sorted((CORPUS / "segment-typewriter").glob("*.json"))
 IGLU = CORPUS / "snowplow-iglu-central" / "schemas"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not here")
