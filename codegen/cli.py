@@ -498,6 +498,112 @@ def _plan_at(ref: str, path: Path) -> Any:
     return load_plan_text(result.stdout, f"{ref}:{path}")
 
 
+class JourneyFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+LogsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Event logs: JSON Lines (.jsonl, .gz) or Parquet, Segment message shape.",
+        show_default=False,
+    ),
+]
+PlanOpt = Annotated[Path, typer.Option("--plan", help="The tracking plan.")]
+EmitOpt = Annotated[bool, typer.Option("--emit-sql", help="Print the SQL instead of running it.")]
+
+
+def _journey_engine(plan: Path, logs: list[str], window: str | None) -> Any:
+    from .audiences import parse_window
+    from .journeys.engine import Engine
+
+    loaded = load_plan(plan, str(plan))
+    if loaded.plan is None or loaded.spec is None or not loaded.ok:
+        _print(list(loaded.diagnostics), Format.human)
+        raise typer.Exit(EXIT_UNREADABLE)
+    for log in logs:
+        if not Path(log).is_file():
+            err.print(f"error: cannot read {log}: no such file", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE)
+    suppression = parse_window(window) if window else None
+    if window and suppression is None:
+        err.print(f"error: `{window}` is not a window (e.g. `1 hour`)", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE)
+    return Engine(loaded.plan, loaded.spec.lint, logs, suppression), loaded.plan
+
+
+@app.command()
+def audit(
+    logs: LogsArg,
+    plan: PlanOpt,
+    fmt: Annotated[JourneyFormat, typer.Option("--format")] = JourneyFormat.text,
+    window: Annotated[
+        str | None,
+        typer.Option(
+            "--window",
+            help="Suppression window for late purchases (default: the plan's QA "
+            "segment, else 1 hour).",
+        ),
+    ] = None,
+    emit_sql: EmitOpt = False,
+) -> None:
+    """Replay event logs the way Customer.io merges people, and report journeys that would
+    misfire a trigger (phantom abandoners, unstitched anonymous carts, duplicates...)."""
+    from .journeys import report
+
+    engine, resolved = _journey_engine(plan, logs, window)
+    if emit_sql:
+        sys.stdout.write(engine.emit(None, audit=True, simulate=False))
+        return
+    result = engine.audit()
+    if fmt is JourneyFormat.json:
+        out.print(report.audit_json(result), markup=False)
+    elif fmt is JourneyFormat.markdown:
+        out.print(report.audit_markdown(result, resolved.name), markup=False, end="")
+    else:
+        out.print(report.audit_text(result), markup=False)
+
+
+@app.command()
+def simulate(
+    logs: LogsArg,
+    plan: PlanOpt,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at", help="Point in time (ISO 8601); default: the last timestamp in the logs."
+        ),
+    ] = None,
+    fmt: Annotated[JourneyFormat, typer.Option("--format")] = JourneyFormat.text,
+    emit_sql: EmitOpt = False,
+) -> None:
+    """Evaluate every segment of the plan over the replayed logs: who would be in it."""
+    from datetime import datetime
+
+    from .journeys import report
+
+    engine, resolved = _journey_engine(plan, logs, None)
+    moment = None
+    if at is not None:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            err.print(f"error: --at `{at}` is not an ISO 8601 time", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE) from None
+    if emit_sql:
+        sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
+        return
+    result = engine.simulate(moment)
+    if fmt is JourneyFormat.json:
+        out.print(report.simulation_json(result), markup=False)
+    elif fmt is JourneyFormat.markdown:
+        out.print(report.simulation_markdown(result, resolved.name), markup=False, end="")
+    else:
+        out.print(report.simulation_text(result), markup=False)
+
+
 @app.command()
 def schema(
     output: Annotated[Path | None, typer.Option("--out", "-o", help="Write to a file.")] = None,

@@ -126,6 +126,7 @@ class Event:
     additional_properties: bool = False
     doc: Doc = Doc()
     code_name: str = ""  # snake_case: file stem, tracker method, class-name base
+    role: str | None = None  # purchase | checkout | cart, when the plan declares it
     location: Location = field(default=_NOWHERE, compare=False, repr=False)
 
 

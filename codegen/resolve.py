@@ -318,6 +318,7 @@ class Resolver:
             spec.additional_properties,
             _doc(spec),
             spec.code_name or event_code_name(name),
+            spec.role,
             self.document.locate(path),
         )
 

@@ -118,6 +118,11 @@ class TypeSpec(_Documented):
 
 
 class EventSpec(_Documented):
+    role: Literal["purchase", "checkout", "cart"] | None = Field(
+        None,
+        description="What the event means for cart recovery (audit and simulate); inferred "
+        "from its properties when not set.",
+    )
     code_name: str | None = Field(
         None,
         pattern=CODE_NAME,

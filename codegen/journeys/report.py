@@ -1,0 +1,146 @@
+"""Audit and simulation results as text, JSON, and Markdown for the wiki."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from ..render import md, md_cell, md_code
+from .engine import Audit, Simulation
+
+KINDS = (
+    "phantom_abandoner",
+    "unstitched_anonymous",
+    "duplicate_profile",
+    "email_as_user_id",
+    "late_event",
+    "missing_email",
+)
+SHOWN = 20
+
+
+def audit_json(audit: Audit) -> str:
+    return json.dumps(
+        {
+            "totals": {**audit.totals, "stitched_share": round(audit.stitched_share, 4)},
+            "suppression_window": str(audit.suppression),
+            "notes": list(audit.notes),
+            "findings": [f.as_dict() for f in audit.findings],
+        },
+        indent=2,
+        ensure_ascii=False,
+        default=str,
+    )
+
+
+def _totals(audit: Audit) -> list[tuple[str, str]]:
+    t = audit.totals
+    return [
+        ("messages", f"{t['messages']:,}"),
+        ("people (userIds)", f"{t['people']:,}"),
+        ("anonymous profiles never stitched", f"{t['anonymous_profiles']:,}"),
+        ("stitched share of anonymousIds", f"{audit.stitched_share:.1%}"),
+        ("true abandoners (checkout, no purchase anywhere)", f"{t['true_abandoners']:,}"),
+        ("purchases", f"{t['purchases']:,}"),
+        ("revenue", f"{t['revenue']:,.2f}"),
+    ]
+
+
+def audit_text(audit: Audit) -> str:
+    lines = [f"{label}: {value}" for label, value in _totals(audit)]
+    counts = Counter(f.kind for f in audit.findings)
+    at_stake: dict[str, float] = {}
+    for f in audit.findings:
+        at_stake[f.kind] = at_stake.get(f.kind, 0.0) + (f.revenue or 0.0)
+    lines.append("")
+    for kind in KINDS:
+        lines.append(
+            f"{kind}: {counts[kind]:,} finding{'s' * (counts[kind] != 1)}"
+            + (f", {at_stake[kind]:,.2f} at stake" if at_stake.get(kind) else "")
+        )
+    for kind in KINDS:
+        found = [f for f in audit.findings if f.kind == kind]
+        for f in found[:SHOWN]:
+            lines.append(
+                f"  {kind} {', '.join(f.profiles)}: {f.detail} "
+                f"[{', '.join(f.message_ids)}]"
+                + (f" revenue {f.revenue:,.2f}" if f.revenue else "")
+            )
+        if len(found) > SHOWN:
+            lines.append(f"  ... {len(found) - SHOWN:,} more {kind} (--format json for all)")
+    lines += [f"note: {n}" for n in audit.notes]
+    return "\n".join(lines)
+
+
+def audit_markdown(audit: Audit, plan_name: str) -> str:
+    lines = [f"# Journey audit: {md(plan_name)}", "", "| | |", "| --- | --- |"]
+    lines += [f"| {label} | {value} |" for label, value in _totals(audit)]
+    lines += ["", f"Suppression window: {audit.suppression}.", ""]
+    for kind in KINDS:
+        found = [f for f in audit.findings if f.kind == kind]
+        lines += [f"## {kind} ({len(found)})", ""]
+        if not found:
+            lines += ["None found.", ""]
+            continue
+        lines += ["| Profiles | Messages | Revenue | Detail |", "| --- | --- | --- | --- |"]
+        for f in found[:200]:
+            lines.append(
+                f"| {', '.join(md_code(p) for p in f.profiles)} | "
+                f"{', '.join(md_code(m) for m in f.message_ids)} | "
+                f"{f'{f.revenue:,.2f}' if f.revenue else ' '} | {md_cell(f.detail)} |"
+            )
+        lines.append("")
+    lines += [f"- {md(n)}" for n in audit.notes]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def simulation_json(simulation: Simulation) -> str:
+    payload: dict[str, Any] = {
+        "at": simulation.at.isoformat() if simulation.at else None,
+        "notes": list(simulation.notes),
+        "segments": [
+            {
+                "id": m.segment,
+                "name": m.name,
+                "count": len(m.members),
+                "members": list(m.members),
+                "phantom_abandoners": list(m.phantom_members),
+            }
+            for m in simulation.segments
+        ],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def simulation_text(simulation: Simulation) -> str:
+    lines = [f"segment membership at {simulation.at}"]
+    for m in simulation.segments:
+        lines.append(f"{m.segment} ({m.name}): {len(m.members):,} members")
+        if m.members:
+            shown = ", ".join(m.members[:SHOWN])
+            lines.append(f"  {shown}" + (" ..." if len(m.members) > SHOWN else ""))
+        if m.phantom_members:
+            lines.append(
+                f"  phantom abandoners in this QA segment: "
+                f"{', '.join(m.phantom_members[:SHOWN])}"
+            )
+    lines += [f"note: {n}" for n in simulation.notes]
+    return "\n".join(lines)
+
+
+def simulation_markdown(simulation: Simulation, plan_name: str) -> str:
+    lines = [
+        f"# Segment simulation: {md(plan_name)}",
+        "",
+        f"At {simulation.at}.",
+        "",
+        "| Segment | Members | Phantom abandoners |",
+        "| --- | --- | --- |",
+    ]
+    for m in simulation.segments:
+        lines.append(
+            f"| {md_cell(m.name)} | {len(m.members):,} | "
+            f"{len(m.phantom_members) if m.phantom_members else ' '} |"
+        )
+    return "\n".join(lines) + "\n"
