@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -513,9 +514,18 @@ LogsArg = Annotated[
 ]
 PlanOpt = Annotated[Path, typer.Option("--plan", help="The tracking plan.")]
 EmitOpt = Annotated[bool, typer.Option("--emit-sql", help="Print the SQL instead of running it.")]
+MemoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        help="Cap DuckDB's memory (e.g. `1GB`); it spills to a temporary folder beyond it.",
+    ),
+]
 
 
-def _journey_engine(plan: Path, logs: list[str], window: str | None) -> Any:
+def _journey_engine(
+    plan: Path, logs: list[str], window: str | None, memory_limit: str | None
+) -> Any:
     from .audiences import parse_window
     from .journeys.engine import Engine
 
@@ -531,7 +541,15 @@ def _journey_engine(plan: Path, logs: list[str], window: str | None) -> Any:
     if window and suppression is None:
         err.print(f"error: `{window}` is not a window (e.g. `1 hour`)", markup=False)
         raise typer.Exit(EXIT_UNREADABLE)
-    return Engine(loaded.plan, loaded.spec.lint, logs, suppression), loaded.plan
+    if memory_limit is not None and not re.fullmatch(
+        r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit, re.IGNORECASE
+    ):
+        err.print(
+            f"error: --memory-limit `{memory_limit}` is not a size (e.g. `1GB`)", markup=False
+        )
+        raise typer.Exit(EXIT_UNREADABLE)
+    engine = Engine(loaded.plan, loaded.spec.lint, logs, suppression, memory_limit)
+    return engine, loaded.plan
 
 
 @app.command()
@@ -548,12 +566,13 @@ def audit(
         ),
     ] = None,
     emit_sql: EmitOpt = False,
+    memory_limit: MemoryOpt = None,
 ) -> None:
     """Replay event logs the way Customer.io merges people, and report journeys that would
     misfire a trigger (phantom abandoners, unstitched anonymous carts, duplicates...)."""
     from .journeys import report
 
-    engine, resolved = _journey_engine(plan, logs, window)
+    engine, resolved = _journey_engine(plan, logs, window, memory_limit)
     if emit_sql:
         sys.stdout.write(engine.emit(None, audit=True, simulate=False))
         return
@@ -578,13 +597,14 @@ def simulate(
     ] = None,
     fmt: Annotated[JourneyFormat, typer.Option("--format")] = JourneyFormat.text,
     emit_sql: EmitOpt = False,
+    memory_limit: MemoryOpt = None,
 ) -> None:
     """Evaluate every segment of the plan over the replayed logs: who would be in it."""
     from datetime import datetime
 
     from .journeys import report
 
-    engine, resolved = _journey_engine(plan, logs, None)
+    engine, resolved = _journey_engine(plan, logs, None, memory_limit)
     moment = None
     if at is not None:
         try:

@@ -269,6 +269,12 @@ EXPECTED = {
     "no_email": ["anon:anon-d", "c_bob"],
     "many_orders": ["c_ann", "c_bob"],
     "vip": ["c_ann", "c_bob", "c_cy"],
+    # a person who never sent the trait is "not equal" / "not in" (c_late has not arrived yet)
+    "not_gold": ["anon:anon-d", "c_bob"],
+    "not_vip": ["anon:anon-d"],
+    "few_orders": ["c_cy"],
+    "cy_mail": ["c_cy"],
+    "has_email": ["c_ann", "c_cy"],
     "recent_buyer": ["c_ann"],
     "nested": ["c_ann", "c_bob", "c_cy"],
     "gold_not_twice": ["c_ann", "c_cy"],
@@ -311,8 +317,8 @@ def test_qa_segment_marks_phantom_abandoners(tmp_path: Path) -> None:
 def test_emitted_sql_runs_on_its_own(tmp_path: Path, cli: CliFn) -> None:
     path = log(
         tmp_path,
-        CLEAN
-        + [
+        [
+            *CLEAN,
             identify("d1", "11:00", "c_x0000001", email="a@b.co"),
             identify("d2", "11:00", "c_x0000002", email="a@b.co"),
         ],
@@ -369,3 +375,15 @@ def test_cli_formats(cli: CliFn, tmp_path: Path) -> None:
     )
     assert {s["id"]: s["members"] for s in sim["segments"]} == EXPECTED
     assert cli("audit", "--plan", "plans/glow_shop.yaml", "missing.jsonl").exit_code == 2
+
+
+def test_memory_limit_gives_the_same_answer(cli: CliFn, tmp_path: Path) -> None:
+    path = log(
+        tmp_path, [track("Cart Viewed", "m1", "11:00", anon="ghost", cart_id="K9", value=99)]
+    )
+    args = ("audit", "--plan", "plans/glow_shop.yaml", path, "--format", "json")
+    unlimited = cli(*args)
+    limited = cli(*args, "--memory-limit", "256MB")
+    assert limited.exit_code == 0 and limited.stdout == unlimited.stdout
+    bad = cli(*args, "--memory-limit", "lots")
+    assert bad.exit_code == 2 and "--memory-limit `lots` is not a size" in bad.stderr

@@ -103,6 +103,7 @@ class Engine:
         self.sources = list(sources)
         self.filters = sql.filter_columns(plan)
         self.connection = duckdb.connect()
+        self.connection.execute("SET enable_progress_bar = false")  # output is ours to print
         if memory_limit:
             self.connection.execute(f"SET memory_limit = {sql.literal(memory_limit)}")
 

@@ -86,6 +86,12 @@ class FilterColumn:
     def many(self) -> bool:
         return any(self.arrays)
 
+    @property
+    def path_literal(self) -> str:
+        """Extracted with ``json_extract_string``: a string, or a list of strings when the path
+        crosses an array of line items."""
+        return json_path(["properties", *self.path], (False, *self.arrays))
+
 
 def _file_list(files: Sequence[str]) -> str:
     return "[" + ", ".join(literal(f) for f in files) + "]::VARCHAR[]"
@@ -95,10 +101,6 @@ def sources_parameter(sources: Sequence[str]) -> tuple[str, str]:
     """SQL lists of the JSON Lines (or .gz) files and of the Parquet files."""
     json_files = [s for s in sources if not s.endswith(".parquet")]
     return _file_list(json_files), _file_list([s for s in sources if s.endswith(".parquet")])
-
-
-def _property(key: str) -> str:
-    return f"json_extract_string(json, {json_path(['properties', key])})"
 
 
 def load(
@@ -118,8 +120,29 @@ def load(
             "SELECT CAST(to_json(p) AS JSON) AS json "
             "FROM read_parquet(getvariable('parquet_sources')) AS p"
         )
-    amount = ", ".join(f"TRY_CAST({_property(m)} AS DOUBLE)" for m in roles.money) or "NULL"
-    extra = "".join(f",\n  {_filter_expression(c)} AS {c.name}" for c in filters)
+    # One JSON parse per message: every scalar column comes from one multi-path extraction.
+    paths = [
+        literal(f"$.{key}")
+        for key in (
+            "type",
+            "event",
+            "userId",
+            "anonymousId",
+            "previousId",
+            "messageId",
+            "timestamp",
+            "receivedAt",
+        )
+    ]
+    paths += [
+        json_path(["properties", key])
+        for key in (roles.checkout_key, roles.cart_key, roles.order_key, *roles.money)
+    ]
+    money = range(12, 12 + len(roles.money))
+    amount = ", ".join(f"TRY_CAST(v[{i}] AS DOUBLE)" for i in money) or "NULL"
+    extra = "".join(
+        f",\n  json_extract_string(json, {c.path_literal}) AS {c.name}" for c in filters
+    )
     script.statements.append(f"""
 CREATE OR REPLACE TEMP TABLE messages AS
 WITH raw AS (
@@ -129,25 +152,25 @@ WITH raw AS (
   WHERE json_type(json_extract(json, '$.batch')) = 'ARRAY'
   UNION ALL
   SELECT json FROM raw WHERE json IS NOT NULL AND json_extract(json, '$.batch') IS NULL
+), extracted AS (
+  SELECT json, json_extract_string(json, [{", ".join(paths)}]) AS v FROM expanded
 )
 SELECT
   row_number() OVER () AS seq,
-  coalesce(json_extract_string(json, '$.type'),
-           CASE WHEN json_extract_string(json, '$.event') IS NOT NULL THEN 'track' END) AS type,
-  json_extract_string(json, '$.event') AS event,
-  nullif(json_extract_string(json, '$.userId'), '') AS user_id,
-  nullif(json_extract_string(json, '$.anonymousId'), '') AS anonymous_id,
-  nullif(json_extract_string(json, '$.previousId'), '') AS previous_id,
-  json_extract_string(json, '$.messageId') AS message_id,
-  TRY_CAST(json_extract_string(json, '$.timestamp') AS TIMESTAMPTZ) AS ts,
-  TRY_CAST(json_extract_string(json, '$.receivedAt') AS TIMESTAMPTZ) AS received_at,
-  CASE WHEN json_extract_string(json, '$.type') = 'identify'
-       THEN json_extract(json, '$.traits') END AS traits,
-  {_property(roles.checkout_key)} AS checkout_key,
-  {_property(roles.cart_key)} AS cart_key,
-  {_property(roles.order_key)} AS order_key,
+  coalesce(v[1], CASE WHEN v[2] IS NOT NULL THEN 'track' END) AS type,
+  v[2] AS event,
+  nullif(v[3], '') AS user_id,
+  nullif(v[4], '') AS anonymous_id,
+  nullif(v[5], '') AS previous_id,
+  v[6] AS message_id,
+  TRY_CAST(v[7] AS TIMESTAMPTZ) AS ts,
+  TRY_CAST(v[8] AS TIMESTAMPTZ) AS received_at,
+  CASE WHEN v[1] = 'identify' THEN json_extract(json, '$.traits') END AS traits,
+  v[9] AS checkout_key,
+  v[10] AS cart_key,
+  v[11] AS order_key,
   coalesce({amount}) AS amount{extra}
-FROM expanded""")
+FROM extracted""")
     values = ", ".join(
         f"({literal(e)}, {literal(role)})"
         for role in ("purchase", "checkout", "cart")
@@ -161,13 +184,6 @@ FROM expanded""")
             else "(SELECT NULL::VARCHAR AS event, NULL::VARCHAR AS role) WHERE FALSE"
         )
     )
-
-
-def _filter_expression(column: FilterColumn) -> str:
-    path = json_path(["properties", *column.path], (False, *column.arrays))
-    if column.many:
-        return f"json_extract_string(json, {path})"  # a list of strings
-    return f"json_extract_string(json, {path})"
 
 
 def identities(script: Script) -> None:

@@ -1,0 +1,173 @@
+"""Journey audit at scale: synthetic logs with planted problems, DuckDB in-process.
+
+Writes JSON Lines logs of 1M and 5M messages (about 200,000 people: anonymous browsing on a
+phone, identify on login, carts, checkouts, purchases, true abandonment) with a known number of
+planted problems of every kind, runs `codegen audit` on each in a fresh process, and reports
+messages per second, peak memory (max RSS of that process during the audit), the ratio to a
+floor measured in the same process (DuckDB only loading the same file into a table, which any
+SQL audit must do), and whether every planted problem was found. Each log is audited twice:
+unlimited, and with DuckDB's memory_limit (default 1GB).
+Usage: python bench/audit.py [messages ...] [--memory-limit=1GB]  (default: 1000000 5000000)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE = 200_000
+PLANTED = {"phantom_abandoner": 300, "unstitched_anonymous": 400, "duplicate_profile": 150,
+           "email_as_user_id": 120, "late_event": 250, "missing_email": 200}
+
+
+def _ts(minute: int) -> str:
+    day, rest = divmod(minute, 24 * 60)
+    return f"2026-03-{1 + day % 28:02d}T{rest // 60:02d}:{rest % 60:02d}:00Z"
+
+
+def write_log(path: Path, total: int, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    # about 3.7 messages per person besides browsing: browse to reach the requested total
+    browse_rate = max(0.0, total / PEOPLE - 3.7)
+    serial = 0
+    with path.open("w") as out:
+        def emit(message: dict[str, object]) -> None:
+            nonlocal serial
+            serial += 1
+            message["messageId"] = f"m{serial}"
+            out.write(json.dumps(message, separators=(",", ":")) + "\n")
+
+        def track(event: str, minute: int, props: dict[str, object], user: str | None = None,
+                  anon: str | None = None, received: int | None = None) -> None:
+            message: dict[str, object] = {"type": "track", "event": event,
+                                          "timestamp": _ts(minute), "properties": props}
+            if user:
+                message["userId"] = user
+            if anon:
+                message["anonymousId"] = anon
+            if received is not None:
+                message["receivedAt"] = _ts(received)
+            emit(message)
+
+        product = {"product_id": "p1", "sku": "GLW-1", "name": "Serum", "price": 20.0,
+                   "quantity": 1}
+        plants = {k: set(rng.sample(range(PEOPLE), v)) for k, v in PLANTED.items()}
+        for person in range(PEOPLE):
+            user = f"c_{person:08d}"
+            anon = f"a{person}"
+            start = rng.randrange(27 * 24 * 60)
+            email = f"p{person}@example.com"
+            if person in plants["email_as_user_id"]:
+                user = email
+            if person in plants["duplicate_profile"]:
+                email = f"shared{person}@example.com"
+            browse = int(browse_rate) + (rng.random() < browse_rate % 1)
+            for i in range(browse):
+                track("Product Viewed", start + i, {"product_id": "p1", "sku": "GLW-1",
+                                                    "name": "Serum", "category": "Skincare",
+                                                    "price": 20.0, "currency": "USD",
+                                                    "platform": "ios"}, anon=anon)
+            minute = start + browse
+            traits: dict[str, object] = {"customer_id": user}
+            if person not in plants["missing_email"]:
+                traits["email"] = email
+            emit({"type": "identify", "userId": user, "anonymousId": anon, "traits": traits,
+                  "timestamp": _ts(minute)})
+            if person in plants["duplicate_profile"]:
+                emit({"type": "identify", "userId": f"c_dup{person:05d}",
+                      "traits": {"email": email}, "timestamp": _ts(minute)})
+            cart, checkout = f"K{person}", f"C{person}"
+            if person in plants["unstitched_anonymous"]:
+                track("Product Added", minute + 1, {"cart_id": f"U{person}", **product,
+                                                    "currency": "USD", "platform": "web"},
+                      anon=f"ghost{person}")
+            track("Product Added", minute + 2, {"cart_id": cart, **product, "currency": "USD",
+                                                "platform": "web"}, user=user)
+            phantom = person in plants["phantom_abandoner"]
+            track("Checkout Started", minute + 3,
+                  {"checkout_id": checkout, "cart_id": cart, "value": 20.0, "currency": "USD",
+                   "products": [product], "platform": "web"},
+                  user=None if phantom else user, anon=f"tablet{person}" if phantom else None)
+            if rng.random() < 0.7 or phantom or person in plants["late_event"]:
+                late = person in plants["late_event"]
+                track("Order Completed", minute + 5,
+                      {"order_id": f"O{person}", "checkout_id": checkout, "cart_id": cart,
+                       "revenue": 20.0, "currency": "USD", "products": [product],
+                       "completed_at": _ts(minute + 5), "platform": "web"},
+                      user=user, received=minute + (200 if late else 6))
+
+
+def measure(path: Path, memory_limit: str | None = None) -> dict[str, object]:
+    code = (
+        "import json, resource, sys, time\n"
+        "from pathlib import Path\n"
+        "from codegen import load_plan\n"
+        "from codegen.journeys.engine import Engine\n"
+        "loaded = load_plan(Path('plans/glow_shop.yaml'))\n"
+        "start = time.perf_counter()\n"
+        "limit = sys.argv[2] or None\n"
+        "audit = Engine(loaded.plan, loaded.spec.lint, [sys.argv[1]], memory_limit=limit).audit()\n"
+        "seconds = time.perf_counter() - start\n"
+        "counts = {}\n"
+        "for f in audit.findings: counts[f.kind] = counts.get(f.kind, 0) + 1\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "import duckdb\n"
+        "start = time.perf_counter()\n"
+        "floor_db = duckdb.connect()\n"
+        "floor_db.execute('SET enable_progress_bar = false')\n"
+        "floor_db.execute(\n"
+        "  'CREATE TABLE t AS SELECT * FROM read_json_auto(?)', [sys.argv[1]])\n"
+        "floor = time.perf_counter() - start\n"
+        "print(json.dumps({'seconds': seconds, 'messages': audit.totals['messages'],\n"
+        "  'rss_mb': rss, 'floor': floor, 'counts': counts}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(path), memory_limit or ""],
+                            cwd=ROOT, check=True,
+                            capture_output=True, text=True)
+    return json.loads(result.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def expected() -> dict[str, int]:
+    out = dict(PLANTED)
+    out["unstitched_anonymous"] += PLANTED["phantom_abandoner"]  # their carts are anonymous too
+    return out
+
+
+def main(sizes: list[int], memory_limit: str | None) -> None:
+    print(f"{'messages':>10} {'MB':>7} {'limit':>6} {'seconds':>8} {'msgs/s':>10} "
+          f"{'vs floor':>8} {'peak RSS MB':>12}  planted problems found")
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "log.jsonl"
+            write_log(path, size)
+            mb = path.stat().st_size / 1e6
+            for limit in (None, memory_limit) if memory_limit else (None,):
+                _row(measure(path, limit), mb, limit)
+    print(f"(cores: {os.cpu_count()}; DuckDB in-process; people: {PEOPLE:,})")
+
+
+def _row(result: dict[str, object], mb: float, limit: str | None) -> None:
+    counts = result["counts"]
+    assert isinstance(counts, dict)
+    found = all(counts.get(k, 0) == v for k, v in expected().items())
+    detail = ", ".join(f"{k} {counts.get(k, 0)}/{v}" for k, v in expected().items())
+    messages = int(result["messages"])  # type: ignore[call-overload]
+    seconds = float(result["seconds"])  # type: ignore[arg-type]
+    rss = float(result["rss_mb"])  # type: ignore[arg-type]
+    ratio = seconds / float(result["floor"])  # type: ignore[arg-type]
+    print(f"{messages:>10,} {mb:>7.0f} {limit or '-':>6} {seconds:>8.1f} "
+          f"{messages / seconds:>10,.0f} {ratio:>7.2f}x {rss:>12,.0f}  "
+          f"{'all' if found else 'MISSING'}: {detail}")
+
+
+if __name__ == "__main__":
+    args = [a for a in sys.argv[1:] if not a.startswith("--memory-limit=")]
+    limit = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--memory-limit=")),
+                 "1GB")
+    main([int(a) for a in args] or [1_000_000, 5_000_000], limit)
