@@ -144,19 +144,17 @@ def load(
         f",\n  json_extract_string(json, {c.path_literal}) AS {c.name}" for c in filters
     )
     script.statements.append(f"""
-CREATE OR REPLACE TEMP TABLE messages AS
+CREATE OR REPLACE TEMP TABLE messages_in AS
 WITH raw AS (
   {(" UNION ALL ").join(raw)}
 ), expanded AS (
-  SELECT unnest(json_extract(json, '$.batch[*]')) AS json FROM raw
-  WHERE json_type(json_extract(json, '$.batch')) = 'ARRAY'
-  UNION ALL
-  SELECT json FROM raw WHERE json IS NOT NULL AND json_extract(json, '$.batch') IS NULL
+  SELECT unnest(CASE WHEN json_type(json, '$.batch') = 'ARRAY'
+                     THEN json_extract(json, '$.batch[*]') ELSE [json] END) AS json
+  FROM raw WHERE json IS NOT NULL
 ), extracted AS (
   SELECT json, json_extract_string(json, [{", ".join(paths)}]) AS v FROM expanded
 )
 SELECT
-  row_number() OVER () AS seq,
   coalesce(v[1], CASE WHEN v[2] IS NOT NULL THEN 'track' END) AS type,
   v[2] AS event,
   nullif(v[3], '') AS user_id,
@@ -171,6 +169,11 @@ SELECT
   v[11] AS order_key,
   coalesce({amount}) AS amount{extra}
 FROM extracted""")
+    # Log order, numbered after the parallel load (a window function there would serialise it).
+    script.statements.append(
+        "CREATE OR REPLACE TEMP TABLE messages AS SELECT rowid + 1 AS seq, * FROM messages_in"
+    )
+    script.statements.append("DROP TABLE messages_in")
     values = ", ".join(
         f"({literal(e)}, {literal(role)})"
         for role in ("purchase", "checkout", "cart")
