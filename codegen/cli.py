@@ -6,10 +6,12 @@ Exit codes: 0 clean; 1 errors (or warnings with ``--strict``), stale output, vio
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -552,6 +554,18 @@ def _journey_engine(
     return engine, loaded.plan
 
 
+@contextlib.contextmanager
+def _journey_errors() -> Iterator[None]:
+    """A plan or log the audit SQL cannot handle: an error line, not a traceback."""
+    from .journeys.sql import JourneyError
+
+    try:
+        yield
+    except JourneyError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE) from None
+
+
 @app.command()
 def audit(
     logs: LogsArg,
@@ -572,11 +586,12 @@ def audit(
     misfire a trigger (phantom abandoners, unstitched anonymous carts, duplicates...)."""
     from .journeys import report
 
-    engine, resolved = _journey_engine(plan, logs, window, memory_limit)
-    if emit_sql:
-        sys.stdout.write(engine.emit(None, audit=True, simulate=False))
-        return
-    result = engine.audit()
+    with _journey_errors():
+        engine, resolved = _journey_engine(plan, logs, window, memory_limit)
+        if emit_sql:
+            sys.stdout.write(engine.emit(None, audit=True, simulate=False))
+            return
+        result = engine.audit()
     if fmt is JourneyFormat.json:
         out.print(report.audit_json(result), markup=False)
     elif fmt is JourneyFormat.markdown:
@@ -604,7 +619,6 @@ def simulate(
 
     from .journeys import report
 
-    engine, resolved = _journey_engine(plan, logs, None, memory_limit)
     moment = None
     if at is not None:
         try:
@@ -612,10 +626,12 @@ def simulate(
         except ValueError:
             err.print(f"error: --at `{at}` is not an ISO 8601 time", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from None
-    if emit_sql:
-        sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
-        return
-    result = engine.simulate(moment)
+    with _journey_errors():
+        engine, resolved = _journey_engine(plan, logs, None, memory_limit)
+        if emit_sql:
+            sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
+            return
+        result = engine.simulate(moment)
     if fmt is JourneyFormat.json:
         out.print(report.simulation_json(result), markup=False)
     elif fmt is JourneyFormat.markdown:

@@ -387,3 +387,23 @@ def test_memory_limit_gives_the_same_answer(cli: CliFn, tmp_path: Path) -> None:
     assert limited.exit_code == 0 and limited.stdout == unlimited.stdout
     bad = cli(*args, "--memory-limit", "lots")
     assert bad.exit_code == 2 and "--memory-limit `lots` is not a size" in bad.stderr
+
+
+def test_what_the_sql_cannot_express_is_an_error_line(cli: CliFn, tmp_path: Path) -> None:
+    plan = (CASES / "journeys" / "plan.yaml").read_text()
+    lookahead = tmp_path / "lookahead.yaml"
+    lookahead.write_text(plan.replace('user_id_pattern: "^c_"', 'user_id_pattern: "^(?!c_x)c_"'))
+    quoted = tmp_path / "quoted.yaml"
+    quoted.write_text(
+        plan.replace(
+            "      cart_id: {type: string, required: true}\n      category:",
+            '      cart_id: {type: string, required: true}\n      "cat\\"x":',
+        ).replace("property: category", 'property: "cat\\"x"')
+    )
+    logs = str(CASES / "journeys" / "simulate.jsonl")
+    result = cli("audit", "--plan", str(lookahead), logs)
+    assert result.exit_code == 2 and "Traceback" not in result.stderr + result.stdout
+    assert "user_id_pattern `^(?!c_x)c_` cannot be checked in SQL" in result.stderr
+    result = cli("simulate", "--plan", str(quoted), logs)
+    assert result.exit_code == 2
+    assert "property name 'cat\"x' cannot be used in a JSON path" in result.stderr

@@ -106,6 +106,15 @@ class Engine:
         self.connection.execute("SET enable_progress_bar = false")  # output is ours to print
         if memory_limit:
             self.connection.execute(f"SET memory_limit = {sql.literal(memory_limit)}")
+        pattern = plan.identity.user_id_pattern
+        if pattern:
+            try:
+                self.connection.execute("SELECT regexp_matches('', ?)", [pattern])
+            except duckdb.Error as exc:
+                raise sql.JourneyError(
+                    f"identity.user_id_pattern `{pattern}` cannot be checked in SQL: DuckDB's "
+                    f"regular expressions (RE2) have no look-around or back-references ({exc})"
+                ) from None
 
     def script(self, at: datetime | None, audit: bool, simulate: bool) -> sql.Script:
         script = sql.Script()
@@ -122,10 +131,15 @@ class Engine:
         return script
 
     def _run(self, script: sql.Script) -> None:
-        for name, value in script.parameters.items():
-            self.connection.execute(f"SET VARIABLE {name} = {value}")
-        for statement in script.statements:
-            self.connection.execute(statement)
+        import duckdb
+
+        try:
+            for name, value in script.parameters.items():
+                self.connection.execute(f"SET VARIABLE {name} = {value}")
+            for statement in script.statements:
+                self.connection.execute(statement)
+        except duckdb.Error as exc:
+            raise sql.JourneyError(f"DuckDB could not run the audit: {exc}") from None
 
     def audit(self) -> Audit:
         self._run(self.script(None, audit=True, simulate=False))
@@ -134,8 +148,9 @@ class Engine:
             "ORDER BY kind, profiles, message_ids"
         ).fetchall()
         findings = tuple(Finding(k, tuple(p), tuple(m or ()), r, d) for k, p, m, r, d in rows)
-        names = [d[0] for d in self.connection.execute("SELECT * FROM totals").description]
-        values = self.connection.execute("SELECT * FROM totals").fetchone() or ()
+        cursor = self.connection.execute("SELECT * FROM totals")
+        names = [d[0] for d in cursor.description]
+        values = cursor.fetchone() or ()
         return Audit(
             findings, dict(zip(names, values, strict=True)), tuple(self.notes), self.suppression
         )

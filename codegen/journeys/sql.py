@@ -17,7 +17,11 @@ from .roles import Roles
 SKIP = ("page", "screen", "group")
 
 
-class UnsupportedError(Exception):
+class JourneyError(Exception):
+    """The audit cannot run on this plan or these logs; the message says why."""
+
+
+class UnsupportedError(JourneyError):
     """A plan construct the SQL cannot express (reported, the rest still runs)."""
 
 
