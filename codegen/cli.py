@@ -11,7 +11,7 @@ import enum
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -554,6 +554,22 @@ def _journey_engine(
     return engine, loaded.plan
 
 
+def _journey_report(
+    fmt: JourneyFormat,
+    as_json: Callable[[Any], str],
+    as_markdown: Callable[[Any, str], str],
+    as_text: Callable[[Any], str],
+    result: Any,
+    resolved: Any,
+) -> None:
+    if fmt is JourneyFormat.json:
+        out.print(as_json(result), markup=False)
+    elif fmt is JourneyFormat.markdown:
+        out.print(as_markdown(result, resolved.name), markup=False, end="")
+    else:
+        out.print(as_text(result), markup=False)
+
+
 @contextlib.contextmanager
 def _journey_errors() -> Iterator[None]:
     """A plan or log the audit SQL cannot handle: an error line, not a traceback."""
@@ -592,12 +608,9 @@ def audit(
             sys.stdout.write(engine.emit(None, audit=True, simulate=False))
             return
         result = engine.audit()
-    if fmt is JourneyFormat.json:
-        out.print(report.audit_json(result), markup=False)
-    elif fmt is JourneyFormat.markdown:
-        out.print(report.audit_markdown(result, resolved.name), markup=False, end="")
-    else:
-        out.print(report.audit_text(result), markup=False)
+    _journey_report(
+        fmt, report.audit_json, report.audit_markdown, report.audit_text, result, resolved
+    )
 
 
 @app.command()
@@ -632,12 +645,14 @@ def simulate(
             sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
             return
         result = engine.simulate(moment)
-    if fmt is JourneyFormat.json:
-        out.print(report.simulation_json(result), markup=False)
-    elif fmt is JourneyFormat.markdown:
-        out.print(report.simulation_markdown(result, resolved.name), markup=False, end="")
-    else:
-        out.print(report.simulation_text(result), markup=False)
+    _journey_report(
+        fmt,
+        report.simulation_json,
+        report.simulation_markdown,
+        report.simulation_text,
+        result,
+        resolved,
+    )
 
 
 @app.command()

@@ -101,25 +101,28 @@ CLEAN = [
 ]
 
 
+# Checkout on the phone, never stitched; the purchase lands on the person (logged in on a laptop).
+PHANTOM = [
+    track("Checkout Started", "m1", "10:00", anon="phone-1", checkout_id="C1", value=30),
+    identify("m2", "10:02", "c_alice01", anon="laptop-1", email="alice@example.com"),
+    track(
+        "Order Completed",
+        "m3",
+        "10:05",
+        user="c_alice01",
+        order_id="O1",
+        checkout_id="C1",
+        revenue=30,
+    ),
+]
+
+
 def test_a_clean_journey_has_no_findings(tmp_path: Path) -> None:
     assert findings(tmp_path, CLEAN) == []
 
 
 def test_phantom_abandoner(tmp_path: Path) -> None:
-    messages = [
-        track("Checkout Started", "m1", "10:00", anon="phone-1", checkout_id="C1", value=30),
-        identify("m2", "10:02", "c_alice01", anon="laptop-1", email="alice@example.com"),
-        track(
-            "Order Completed",
-            "m3",
-            "10:05",
-            user="c_alice01",
-            order_id="O1",
-            checkout_id="C1",
-            revenue=30,
-        ),
-    ]
-    found = findings(tmp_path, messages)
+    found = findings(tmp_path, PHANTOM)
     assert ("phantom_abandoner", ("anon:phone-1", "c_alice01"), ("m1", "m3"), 30.0) in found
 
 
@@ -296,20 +299,7 @@ def test_simulate_defaults_to_the_last_timestamp() -> None:
 
 
 def test_qa_segment_marks_phantom_abandoners(tmp_path: Path) -> None:
-    messages = [
-        track("Checkout Started", "m1", "10:00", anon="phone-1", checkout_id="C1", value=30),
-        identify("m2", "10:02", "c_alice01", anon="laptop-1", email="alice@example.com"),
-        track(
-            "Order Completed",
-            "m3",
-            "10:05",
-            user="c_alice01",
-            order_id="O1",
-            checkout_id="C1",
-            revenue=30,
-        ),
-    ]
-    result = engine([log(tmp_path, messages)]).simulate(datetime(2026, 3, 1, 10, 4, tzinfo=UTC))
+    result = engine([log(tmp_path, PHANTOM)]).simulate(datetime(2026, 3, 1, 10, 4, tzinfo=UTC))
     qa = {m.segment: m for m in result.segments}["qa_checkout_abandoned_1h"]
     assert qa.members == ("anon:phone-1",) and qa.phantom_members == ("anon:phone-1",)
 
