@@ -324,7 +324,12 @@ class AudienceResolver:
         return window
 
     def _check_membership_cycles(self, segments: list[ir.Segment]) -> None:
-        edges = {s.id: sorted(set(_segment_refs(s.condition))) for s in segments}
+        edges = {
+            s.id: sorted(
+                {c.segment for c in ir.leaves(s.condition) if isinstance(c, ir.SegmentCondition)}
+            )
+            for s in segments
+        }
         for start in sorted(edges):
             stack, seen = [(start, [start])], set()
             while stack:
@@ -443,11 +448,3 @@ def _op_fields() -> tuple[str, ...]:
 
 def _alias(key: str) -> str:
     return "in" if key == "in_" else key
-
-
-def _segment_refs(condition: ir.Condition | None) -> list[str]:
-    if isinstance(condition, ir.Group):
-        return [ref for child in condition.children for ref in _segment_refs(child)]
-    if isinstance(condition, ir.SegmentCondition):
-        return [condition.segment]
-    return []

@@ -152,6 +152,21 @@ def _generate_all(jobs: list[Job], options: Options) -> dict[Path, dict[str, str
     return results
 
 
+def _generate_valid(
+    plans: list[Path], out_dir: Path | None, options: Options
+) -> dict[Path, dict[str, str]]:
+    """Load, report diagnostics and generate in memory; exit if any plan has errors."""
+    jobs = _load(plans, out_dir)
+    _print([d for j in jobs for d in j.loaded.diagnostics], Format.human)
+    code = _exit_code(jobs)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
+    results = _generate_all(jobs, options)
+    if isinstance(results, int):
+        raise typer.Exit(results)
+    return results
+
+
 @app.command()
 def generate(
     plans: PlanArg,
@@ -161,14 +176,10 @@ def generate(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Generate every artefact from the plan(s). Writes nothing if any plan has errors."""
-    jobs = _load(plans, out_dir)
-    _print([d for j in jobs for d in j.loaded.diagnostics], Format.human)
-    code = _exit_code(jobs)
-    if code != EXIT_OK or not jobs:
-        raise typer.Exit(code if jobs else EXIT_UNREADABLE)
-    results = _generate_all(jobs, _options(templates, cache_dir, no_cache))
-    if isinstance(results, int):
-        raise typer.Exit(results)
+    results = _generate_valid(plans, out_dir, _options(templates, cache_dir, no_cache))
+    if not results:
+        err.print("error: no plan files (*.yaml, *.yml) found", markup=False)
+        raise typer.Exit(EXIT_UNREADABLE)
     for target, files in results.items():
         try:
             changed = write(target, files)
@@ -188,14 +199,7 @@ def check(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Exit 1 when the generated folder is not what the plan generates now."""
-    jobs = _load(plans, out_dir)
-    _print([d for j in jobs for d in j.loaded.diagnostics], Format.human)
-    code = _exit_code(jobs)
-    if code != EXIT_OK:
-        raise typer.Exit(code)
-    results = _generate_all(jobs, _options(templates, cache_dir, no_cache))
-    if isinstance(results, int):
-        raise typer.Exit(results)
+    results = _generate_valid(plans, out_dir, _options(templates, cache_dir, no_cache))
     stale = False
     for target, files in results.items():
         found = changes(target, files)

@@ -8,6 +8,7 @@ diagnostics but excluded from equality, so moving a line never changes what is g
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .diagnostics import Location
@@ -198,6 +199,17 @@ class Group:
 
 
 Condition = Group | EventCondition | TraitCondition | SegmentCondition
+
+
+def leaves(
+    condition: Condition | None,
+) -> Iterator[EventCondition | TraitCondition | SegmentCondition]:
+    """Every condition of a tree that is not a group, depth first, in plan order."""
+    if isinstance(condition, Group):
+        for child in condition.children:
+            yield from leaves(child)
+    elif condition is not None:
+        yield condition
 
 
 @dataclass(frozen=True)

@@ -353,18 +353,12 @@ def _anonymous_money(ctx: Context) -> Iterator[Finding]:
 def _used_traits(plan: ir.Plan) -> set[str]:
     used = {plan.identity.primary_id or ""}
     for s in plan.segments:
-        used |= _traits_in(s.condition)
+        used |= {c.trait for c in ir.leaves(s.condition) if isinstance(c, ir.TraitCondition)}
     for m in plan.messages:
         used |= {f.split(".")[1] for f in m.fields if f.startswith("customer.") and "." in f}
         used |= {"email"} if m.channel == "email" else set()
         used |= {"phone"} if m.channel == "sms" else set()
     return used
-
-
-def _traits_in(c: ir.Condition | None) -> set[str]:
-    if isinstance(c, ir.Group):
-        return set().union(*(_traits_in(x) for x in c.children))
-    return {c.trait} if isinstance(c, ir.TraitCondition) else set()
 
 
 @rule("usage/unused-trait", Level.WARNING, "every trait is used by a segment or message")

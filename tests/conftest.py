@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,3 +66,23 @@ def check_snapshot(path: Path, actual: str) -> None:
         if not UPDATE:
             pytest.fail(f"snapshot {path.name} was missing and has been written; review it")
     assert actual == path.read_text(encoding="utf-8")
+
+
+def pip_install(project: Path, target: Path) -> None:
+    """``pip install`` a project (not editable, no dependencies) into the folder ``target``."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(project),
+        ],
+        check=True,
+        capture_output=True,
+    )

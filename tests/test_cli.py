@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CASES, ROOT, CliFn
+from .conftest import CASES, ROOT, CliFn, pip_install
 
 GLOW = ROOT / "plans" / "glow_shop.yaml"
 
@@ -78,22 +78,7 @@ def test_schema_command_prints_the_plan_format(cli: CliFn) -> None:
 def test_installed_wheel_finds_its_templates(tmp_path: Path) -> None:
     """`pip install .` (not -e) must work from any directory: templates ship in the wheel."""
     target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pip_install(ROOT, target)
     assert (target / "codegen" / "templates" / "output" / "README.md.j2").is_file()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

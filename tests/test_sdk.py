@@ -18,7 +18,7 @@ from codegen import generate
 from codegen.names import event_class
 from codegen.samples import Sampler
 
-from .conftest import ROOT, glow_shop
+from .conftest import ROOT, glow_shop, pip_install
 from .sdk_support import import_sdk, python_kwargs, recording_server
 
 PLAN = glow_shop()
@@ -317,22 +317,7 @@ def test_importing_the_sdk_does_not_import_event_models() -> None:
 
 def test_generated_package_installs(tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(SDK_DIR),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    pip_install(SDK_DIR, target)
     assert (target / "glow_shop" / "py.typed").exists()
     assert (target / "glow_shop" / "events" / "order_completed.py").exists()
 

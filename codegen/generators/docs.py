@@ -284,44 +284,42 @@ def _dependencies(plan: ir.Plan, c: ir.Condition | None) -> Iterator[Dependency]
             yield dep
 
 
-def _deps(plan: ir.Plan, c: ir.Condition | None) -> Iterator[Dependency]:
-    if isinstance(c, ir.Group):
-        for child in c.children:
-            yield from _deps(plan, child)
-    elif isinstance(c, ir.EventCondition):
-        page = event_page(c.event, plan)
-        yield Dependency("event", c.event, "event", (), page)
-        for f in c.filters:
-            item = f.field_type.items if f.field_type.items else f.field_type
+def _deps(plan: ir.Plan, condition: ir.Condition | None) -> Iterator[Dependency]:
+    for c in ir.leaves(condition):
+        if isinstance(c, ir.EventCondition):
+            page = event_page(c.event, plan)
+            yield Dependency("event", c.event, "event", (), page)
+            for f in c.filters:
+                item = f.field_type.items if f.field_type.items else f.field_type
+                yield Dependency(
+                    "property",
+                    f"{c.event}: {'.'.join(f.path)}",
+                    describe_type(f.field_type),
+                    _allowed(item),
+                    page,
+                )
+        elif isinstance(c, ir.TraitCondition):
             yield Dependency(
-                "property",
-                f"{c.event}: {'.'.join(f.path)}",
-                describe_type(f.field_type),
-                _allowed(item),
-                page,
+                "trait",
+                c.trait,
+                describe_type(c.field_type),
+                _allowed(c.field_type),
+                f"traits.md#{anchor('trait', c.trait)}",
             )
-    elif isinstance(c, ir.TraitCondition):
-        yield Dependency(
-            "trait",
-            c.trait,
-            describe_type(c.field_type),
-            _allowed(c.field_type),
-            f"traits.md#{anchor('trait', c.trait)}",
-        )
-    elif isinstance(c, ir.SegmentCondition):
-        yield Dependency("segment", c.segment, "segment", (), segment_page(c.segment))
+        else:
+            yield Dependency("segment", c.segment, "segment", (), segment_page(c.segment))
 
 
 def _allowed(t: ir.FieldType) -> tuple[str, ...]:
     return tuple(str(v) for v in (t.bounds.enum or ()))
 
 
-def _windows(c: ir.Condition | None) -> Iterator[tuple[ir.EventCondition, ir.Window]]:
-    if isinstance(c, ir.Group):
-        for child in c.children:
-            yield from _windows(child)
-    elif isinstance(c, ir.EventCondition) and c.window is not None:
-        yield c, c.window
+def _windows(
+    condition: ir.Condition | None,
+) -> Iterator[tuple[ir.EventCondition, ir.Window]]:
+    for c in ir.leaves(condition):
+        if isinstance(c, ir.EventCondition) and c.window is not None:
+            yield c, c.window
 
 
 def _usage(plan: ir.Plan) -> Usage:

@@ -127,18 +127,7 @@ class Converter:
                 "imported as `any`",
             )
             return {"type": "any", **docs}
-        for keyword in (
-            "not",
-            "if",
-            "then",
-            "else",
-            "multipleOf",
-            "contains",
-            "additionalItems",
-            "prefixItems",
-            "unevaluatedItems",
-            "default",
-        ):
+        for keyword in _IGNORED:
             if keyword in schema:
                 self.warn(f"{pointer}/{keyword}", f"`{keyword}` cannot be expressed; ignored")
         unknown = set(schema) - _KNOWN - _ANNOTATIONS
@@ -329,6 +318,19 @@ class Converter:
 
 
 _STRING_BOUNDS = {"pattern", "minLength", "maxLength"}
+# Keywords the plan format has no place for: each is reported where it stands, then dropped.
+_IGNORED = (
+    "not",
+    "if",
+    "then",
+    "else",
+    "multipleOf",
+    "contains",
+    "additionalItems",
+    "prefixItems",
+    "unevaluatedItems",
+    "default",
+)
 _KNOWN = {
     "type",
     "enum",
@@ -352,16 +354,7 @@ _KNOWN = {
     "oneOf",
     "allOf",
     "$ref",
-    "not",
-    "if",
-    "then",
-    "else",
-    "multipleOf",
-    "contains",
-    "additionalItems",
-    "prefixItems",
-    "unevaluatedItems",
-    "default",
+    *_IGNORED,
     "patternProperties",
     "propertyNames",
     "minProperties",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .. import ir
@@ -68,7 +68,14 @@ def _config_api(
         name, version = str(event.get("name")), int(event.get("version") or 1)
         if name not in chosen or version > chosen[name][0]:
             chosen[name] = (version, index, event)
-    _report_versions(rules.get("events") or [], chosen, convert, found)
+    _report_versions(
+        (
+            (str(event.get("name")), int(event.get("version") or 1))
+            for event in rules.get("events") or []
+        ),
+        convert,
+        found,
+    )
     events = {}
     for name, (_, index, event) in chosen.items():
         pointer = f"/rules/events/{index}/rules"
@@ -120,32 +127,19 @@ def _public_api(
                 f"{kind} rules have no place in the plan format",
                 "only TRACK and IDENTIFY rules are imported",
             )
-    versions: dict[str, list[int]] = {}
-    for rule in rules:
-        versions.setdefault(str(rule.get("key")), []).append(int(rule.get("version") or 1))
-    for name, seen in versions.items():
-        if len(seen) > 1:
-            found.append(
-                Diagnostic(
-                    Location(convert.file),
-                    "import/version",
-                    Level.INFO,
-                    f"`{name}`: kept version {max(seen)} of {sorted(seen)}",
-                    None,
-                )
-            )
+    _report_versions(
+        ((str(rule.get("key")), int(rule.get("version") or 1)) for rule in rules), convert, found
+    )
     return events, traits
 
 
 def _report_versions(
-    events: list[Any],
-    chosen: Mapping[str, tuple[int, int, Any]],
-    convert: Converter,
-    found: list[Diagnostic],
+    versions: Iterable[tuple[str, int]], convert: Converter, found: list[Diagnostic]
 ) -> None:
+    """An info line for every name seen in several versions: the highest one is kept."""
     counts: dict[str, list[int]] = {}
-    for event in events:
-        counts.setdefault(str(event.get("name")), []).append(int(event.get("version") or 1))
+    for name, version in versions:
+        counts.setdefault(name, []).append(version)
     for name, seen in counts.items():
         if len(seen) > 1:
             found.append(
@@ -153,7 +147,7 @@ def _report_versions(
                     Location(convert.file),
                     "import/version",
                     Level.INFO,
-                    f"`{name}`: kept version {chosen[name][0]} of " f"{sorted(seen)}",
+                    f"`{name}`: kept version {max(seen)} of {sorted(seen)}",
                     None,
                 )
             )

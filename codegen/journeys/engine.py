@@ -69,9 +69,10 @@ def suppression_window(plan: ir.Plan, event_roles: Roles) -> tuple[ir.Window, st
     for segment in plan.segments:
         if not segment.qa:
             continue
-        for condition in sql._events(segment.condition):
+        for condition in ir.leaves(segment.condition):
             if (
-                not condition.performed
+                isinstance(condition, ir.EventCondition)
+                and not condition.performed
                 and condition.window is not None
                 and condition.event in event_roles.purchase
             ):

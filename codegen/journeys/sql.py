@@ -8,7 +8,7 @@ plan window: plan text cannot change the statement.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .. import ir
@@ -335,7 +335,9 @@ def filter_columns(plan: ir.Plan) -> list[FilterColumn]:
     types = {t.name: t for t in plan.types}
     seen: dict[tuple[str, ...], FilterColumn] = {}
     for segment in plan.segments:
-        for condition in _events(segment.condition):
+        for condition in ir.leaves(segment.condition):
+            if not isinstance(condition, ir.EventCondition):
+                continue
             event = plan.event(condition.event)
             for f in condition.filters:
                 if f.path not in seen and event is not None:
@@ -360,22 +362,6 @@ def _arrays(
     return tuple(out)
 
 
-def _events(c: ir.Condition | None) -> Iterator[ir.EventCondition]:
-    if isinstance(c, ir.Group):
-        for child in c.children:
-            yield from _events(child)
-    elif isinstance(c, ir.EventCondition):
-        yield c
-
-
-def _traits(c: ir.Condition | None) -> Iterator[ir.TraitCondition]:
-    if isinstance(c, ir.Group):
-        for child in c.children:
-            yield from _traits(child)
-    elif isinstance(c, ir.TraitCondition):
-        yield c
-
-
 _CASTS = {
     ir.Kind.INTEGER: "DOUBLE",
     ir.Kind.NUMBER: "DOUBLE",
@@ -392,7 +378,14 @@ def _typed(expression: str, kind: ir.Kind) -> str:
 
 def segments(script: Script, plan: ir.Plan, filters: Sequence[FilterColumn]) -> list[str]:
     """Membership of every segment at ``as_of``; returns the segment ids in evaluation order."""
-    traits = sorted({c.trait for s in plan.segments for c in _traits(s.condition)})
+    traits = sorted(
+        {
+            c.trait
+            for s in plan.segments
+            for c in ir.leaves(s.condition)
+            if isinstance(c, ir.TraitCondition)
+        }
+    )
     columns = {name: f"trait_{i}" for i, name in enumerate(traits)}
     trait_kinds = {t.name: t.type.kind for t in plan.traits}
     selects = []
@@ -439,21 +432,14 @@ def _dependency_order(plan: ir.Plan) -> list[str]:
         if segment_id in done:
             return
         segment = plan.segment(segment_id)
-        for dependency in _segment_refs(segment.condition if segment else None):
-            visit(dependency)
+        for c in ir.leaves(segment.condition if segment else None):
+            if isinstance(c, ir.SegmentCondition):
+                visit(c.segment)
         done.append(segment_id)
 
     for segment in plan.segments:
         visit(segment.id)
     return done
-
-
-def _segment_refs(c: ir.Condition | None) -> Iterator[str]:
-    if isinstance(c, ir.Group):
-        for child in c.children:
-            yield from _segment_refs(child)
-    elif isinstance(c, ir.SegmentCondition):
-        yield c.segment
 
 
 @dataclass

@@ -98,21 +98,11 @@ class Checker:
             document = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             return [
-                Outcome(
-                    "malformed",
-                    None,
-                    (
-                        Violation(
-                            file,
-                            number,
-                            None,
-                            None,
-                            "malformed",
-                            "",
-                            f"not JSON: {exc}",
-                            "each line must be one JSON message (JSON Lines)",
-                        ),
-                    ),
+                _malformed(
+                    file,
+                    number,
+                    f"not JSON: {exc}",
+                    "each line must be one JSON message (JSON Lines)",
                 )
             ]
         if isinstance(document, dict) and isinstance(document.get("batch"), list):
@@ -123,22 +113,7 @@ class Checker:
 
     def check_message(self, message: Any, file: str, number: int) -> Outcome:
         if not isinstance(message, dict):
-            return Outcome(
-                "malformed",
-                None,
-                (
-                    Violation(
-                        file,
-                        number,
-                        None,
-                        None,
-                        "malformed",
-                        "",
-                        "a message must be a JSON object",
-                        None,
-                    ),
-                ),
-            )
+            return _malformed(file, number, "a message must be a JSON object", None)
         kind = message.get("type")
         message_id = message.get("messageId") if isinstance(message.get("messageId"), str) else None
         if kind in SKIPPED_TYPES:
@@ -366,3 +341,8 @@ def _resolve(schema: dict[str, Any], ref: str) -> Any:
     for part in ref.removeprefix("#/").split("/"):
         current = current[part.replace("~1", "/").replace("~0", "~")]
     return current
+
+
+def _malformed(file: str, number: int, message: str, hint: str | None) -> Outcome:
+    violation = Violation(file, number, None, None, "malformed", "", message, hint)
+    return Outcome("malformed", None, (violation,))
