@@ -104,6 +104,7 @@ class Engine:
         self.sources = list(sources)
         self.filters = sql.filter_columns(plan)
         self.connection = duckdb.connect()
+        self._loaded = False  # the messages table is read once per engine
         self.connection.execute("SET enable_progress_bar = false")  # output is ours to print
         if memory_limit:
             self.connection.execute(f"SET memory_limit = {sql.literal(memory_limit)}")
@@ -117,13 +118,17 @@ class Engine:
                     f"regular expressions (RE2) have no look-around or back-references ({exc})"
                 ) from None
 
-    def script(self, at: datetime | None, audit: bool, simulate: bool) -> sql.Script:
+    def script(
+        self, at: datetime | None, audit: bool, simulate: bool, load: bool = True
+    ) -> sql.Script:
+        """The SQL, standalone unless ``load`` is false (the messages table already exists)."""
         script = sql.Script()
         script.parameters["as_of"] = (
             f"CAST({sql.literal(at.isoformat())} AS TIMESTAMPTZ)" if at else "NULL::TIMESTAMPTZ"
         )
         script.parameters["suppression"] = sql.interval(self.suppression)
-        sql.load(script, self.sources, self.roles, self.filters)
+        if load:
+            sql.load(script, self.sources, self.roles, self.filters)
         sql.identities(script)
         if audit:
             sql.findings(script, self.plan.identity.user_id_pattern)
@@ -143,7 +148,8 @@ class Engine:
             raise sql.JourneyError(f"DuckDB could not run the audit: {exc}") from None
 
     def audit(self) -> Audit:
-        self._run(self.script(None, audit=True, simulate=False))
+        self._run(self.script(None, audit=True, simulate=False, load=not self._loaded))
+        self._loaded = True
         rows = self.connection.execute(
             "SELECT kind, profiles, message_ids, revenue, detail FROM findings "
             "ORDER BY kind, profiles, message_ids"
@@ -163,7 +169,7 @@ class Engine:
         if at is None:
             row = self.connection.execute("SELECT max(ts) FROM messages").fetchone()
             at = row[0] if row else None
-        self._run(self.script(at, audit=False, simulate=True))
+        self._run(self.script(at, audit=False, simulate=True, load=False))  # audit() loaded
         out = []
         for segment in self.plan.segments:
             members = tuple(
