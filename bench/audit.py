@@ -22,8 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = 200_000
-PLANTED = {"phantom_abandoner": 300, "unstitched_anonymous": 400, "duplicate_profile": 150,
-           "email_as_user_id": 120, "late_event": 250, "missing_email": 200}
+PLANTED = {
+    "phantom_abandoner": 300,
+    "unstitched_anonymous": 400,
+    "duplicate_profile": 150,
+    "email_as_user_id": 120,
+    "late_event": 250,
+    "missing_email": 200,
+}
 
 
 def _ts(minute: int) -> str:
@@ -37,16 +43,27 @@ def write_log(path: Path, total: int, seed: int = 1) -> None:
     browse_rate = max(0.0, total / PEOPLE - 3.7)
     serial = 0
     with path.open("w") as out:
+
         def emit(message: dict[str, object]) -> None:
             nonlocal serial
             serial += 1
             message["messageId"] = f"m{serial}"
             out.write(json.dumps(message, separators=(",", ":")) + "\n")
 
-        def track(event: str, minute: int, props: dict[str, object], user: str | None = None,
-                  anon: str | None = None, received: int | None = None) -> None:
-            message: dict[str, object] = {"type": "track", "event": event,
-                                          "timestamp": _ts(minute), "properties": props}
+        def track(
+            event: str,
+            minute: int,
+            props: dict[str, object],
+            user: str | None = None,
+            anon: str | None = None,
+            received: int | None = None,
+        ) -> None:
+            message: dict[str, object] = {
+                "type": "track",
+                "event": event,
+                "timestamp": _ts(minute),
+                "properties": props,
+            }
             if user:
                 message["userId"] = user
             if anon:
@@ -55,8 +72,13 @@ def write_log(path: Path, total: int, seed: int = 1) -> None:
                 message["receivedAt"] = _ts(received)
             emit(message)
 
-        product = {"product_id": "p1", "sku": "GLW-1", "name": "Serum", "price": 20.0,
-                   "quantity": 1}
+        product = {
+            "product_id": "p1",
+            "sku": "GLW-1",
+            "name": "Serum",
+            "price": 20.0,
+            "quantity": 1,
+        }
         plants = {k: set(rng.sample(range(PEOPLE), v)) for k, v in PLANTED.items()}
         for person in range(PEOPLE):
             user = f"c_{person:08d}"
@@ -69,38 +91,89 @@ def write_log(path: Path, total: int, seed: int = 1) -> None:
                 email = f"shared{person}@example.com"
             browse = int(browse_rate) + (rng.random() < browse_rate % 1)
             for i in range(browse):
-                track("Product Viewed", start + i, {"product_id": "p1", "sku": "GLW-1",
-                                                    "name": "Serum", "category": "Skincare",
-                                                    "price": 20.0, "currency": "USD",
-                                                    "platform": "ios"}, anon=anon)
+                track(
+                    "Product Viewed",
+                    start + i,
+                    {
+                        "product_id": "p1",
+                        "sku": "GLW-1",
+                        "name": "Serum",
+                        "category": "Skincare",
+                        "price": 20.0,
+                        "currency": "USD",
+                        "platform": "ios",
+                    },
+                    anon=anon,
+                )
             minute = start + browse
             traits: dict[str, object] = {"customer_id": user}
             if person not in plants["missing_email"]:
                 traits["email"] = email
-            emit({"type": "identify", "userId": user, "anonymousId": anon, "traits": traits,
-                  "timestamp": _ts(minute)})
+            emit(
+                {
+                    "type": "identify",
+                    "userId": user,
+                    "anonymousId": anon,
+                    "traits": traits,
+                    "timestamp": _ts(minute),
+                }
+            )
             if person in plants["duplicate_profile"]:
-                emit({"type": "identify", "userId": f"c_dup{person:05d}",
-                      "traits": {"email": email}, "timestamp": _ts(minute)})
+                emit(
+                    {
+                        "type": "identify",
+                        "userId": f"c_dup{person:05d}",
+                        "traits": {"email": email},
+                        "timestamp": _ts(minute),
+                    }
+                )
             cart, checkout = f"K{person}", f"C{person}"
             if person in plants["unstitched_anonymous"]:
-                track("Product Added", minute + 1, {"cart_id": f"U{person}", **product,
-                                                    "currency": "USD", "platform": "web"},
-                      anon=f"ghost{person}")
-            track("Product Added", minute + 2, {"cart_id": cart, **product, "currency": "USD",
-                                                "platform": "web"}, user=user)
+                track(
+                    "Product Added",
+                    minute + 1,
+                    {"cart_id": f"U{person}", **product, "currency": "USD", "platform": "web"},
+                    anon=f"ghost{person}",
+                )
+            track(
+                "Product Added",
+                minute + 2,
+                {"cart_id": cart, **product, "currency": "USD", "platform": "web"},
+                user=user,
+            )
             phantom = person in plants["phantom_abandoner"]
-            track("Checkout Started", minute + 3,
-                  {"checkout_id": checkout, "cart_id": cart, "value": 20.0, "currency": "USD",
-                   "products": [product], "platform": "web"},
-                  user=None if phantom else user, anon=f"tablet{person}" if phantom else None)
+            track(
+                "Checkout Started",
+                minute + 3,
+                {
+                    "checkout_id": checkout,
+                    "cart_id": cart,
+                    "value": 20.0,
+                    "currency": "USD",
+                    "products": [product],
+                    "platform": "web",
+                },
+                user=None if phantom else user,
+                anon=f"tablet{person}" if phantom else None,
+            )
             if rng.random() < 0.7 or phantom or person in plants["late_event"]:
                 late = person in plants["late_event"]
-                track("Order Completed", minute + 5,
-                      {"order_id": f"O{person}", "checkout_id": checkout, "cart_id": cart,
-                       "revenue": 20.0, "currency": "USD", "products": [product],
-                       "completed_at": _ts(minute + 5), "platform": "web"},
-                      user=user, received=minute + (200 if late else 6))
+                track(
+                    "Order Completed",
+                    minute + 5,
+                    {
+                        "order_id": f"O{person}",
+                        "checkout_id": checkout,
+                        "cart_id": cart,
+                        "revenue": 20.0,
+                        "currency": "USD",
+                        "products": [product],
+                        "completed_at": _ts(minute + 5),
+                        "platform": "web",
+                    },
+                    user=user,
+                    received=minute + (200 if late else 6),
+                )
 
 
 def measure(path: Path, memory_limit: str | None = None) -> dict[str, object]:
@@ -127,9 +200,13 @@ def measure(path: Path, memory_limit: str | None = None) -> dict[str, object]:
         "print(json.dumps({'seconds': seconds, 'messages': audit.totals['messages'],\n"
         "  'rss_mb': rss, 'floor': floor, 'counts': counts}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(path), memory_limit or ""],
-                            cwd=ROOT, check=True,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(path), memory_limit or ""],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(result.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -140,8 +217,10 @@ def expected() -> dict[str, int]:
 
 
 def main(sizes: list[int], memory_limit: str | None) -> None:
-    print(f"{'messages':>10} {'MB':>7} {'limit':>6} {'seconds':>8} {'msgs/s':>10} "
-          f"{'vs floor':>8} {'peak RSS MB':>12}  planted problems found")
+    print(
+        f"{'messages':>10} {'MB':>7} {'limit':>6} {'seconds':>8} {'msgs/s':>10} "
+        f"{'vs floor':>8} {'peak RSS MB':>12}  planted problems found"
+    )
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "log.jsonl"
@@ -161,13 +240,16 @@ def _row(result: dict[str, object], mb: float, limit: str | None) -> None:
     seconds = float(result["seconds"])  # type: ignore[arg-type]
     rss = float(result["rss_mb"])  # type: ignore[arg-type]
     ratio = seconds / float(result["floor"])  # type: ignore[arg-type]
-    print(f"{messages:>10,} {mb:>7.0f} {limit or '-':>6} {seconds:>8.1f} "
-          f"{messages / seconds:>10,.0f} {ratio:>7.2f}x {rss:>12,.0f}  "
-          f"{'all' if found else 'MISSING'}: {detail}")
+    print(
+        f"{messages:>10,} {mb:>7.0f} {limit or '-':>6} {seconds:>8.1f} "
+        f"{messages / seconds:>10,.0f} {ratio:>7.2f}x {rss:>12,.0f}  "
+        f"{'all' if found else 'MISSING'}: {detail}"
+    )
 
 
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--memory-limit=")]
-    limit = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--memory-limit=")),
-                 "1GB")
+    limit = next(
+        (a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--memory-limit=")), "1GB"
+    )
     main([int(a) for a in args] or [1_000_000, 5_000_000], limit)

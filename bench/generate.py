@@ -21,7 +21,7 @@ from pathlib import Path
 from synthetic import plan_yaml  # bench/ is on sys.path when run as a script
 
 from codegen import Options, generate, load_plan_text
-from codegen.writer import write
+from codegen.output.writer import write
 
 
 def measure(size: int, root: Path) -> tuple[float, float, float, float]:

@@ -22,7 +22,7 @@ from glow_shop.events.order_completed import OrderCompletedProperties  # noqa: E
 from segment.analytics import Client  # type: ignore[import-untyped]  # noqa: E402
 
 from codegen import load_plan  # noqa: E402
-from codegen.samples import Sampler  # noqa: E402
+from codegen.generators.samples import Sampler  # noqa: E402
 
 
 def per_call(fn: Callable[[], Any], calls: int) -> float:

@@ -27,7 +27,7 @@ from synthetic import plan_yaml  # bench/ is on sys.path when run as a script
 
 from codegen import load_plan_text
 from codegen.generators.jsonschema import event_document
-from codegen.samples import Sampler
+from codegen.generators.samples import Sampler
 from codegen.validate import validate_sources
 
 

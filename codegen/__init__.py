@@ -7,9 +7,9 @@ Public API::
 """
 
 from .config import Options, OutputMode
-from .diagnostics import Diagnostic, Level, Location, PlanError
 from .generators import generate
 from .pipeline import Loaded, load_plan, load_plan_text
+from .plan.diagnostics import Diagnostic, Level, Location, PlanError
 
 __all__ = [
     "Diagnostic",

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import codenames, ir
-from .audiences import AudienceResolver
-from .diagnostics import Diagnostic, has_errors
-from .lint import lint
-from .loader import Document, load_file, load_text
-from .resolve import _DEFAULT_BASE_URI, Resolver
-from .schema import PlanFile, parse
+from .checks.lint import lint
+from .generators.pysdk import codenames
+from .plan import ir
+from .plan.diagnostics import Diagnostic, has_errors
+from .plan.filemodel import PlanFile, parse
+from .plan.loader import Document, load_file, load_text
+from .plan.resolve import _DEFAULT_BASE_URI, Resolver
+from .plan.segments import AudienceResolver
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from codegen import ir
-from codegen.cli import app
+from codegen.cli.app import app
 from codegen.pipeline import load_plan, load_plan_text
+from codegen.plan import ir
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"

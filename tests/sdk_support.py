@@ -14,8 +14,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from codegen import generate, ir
-from codegen.writer import write
+from codegen import generate
+from codegen.output.writer import write
+from codegen.plan import ir
 
 
 class RecordingServer(ThreadingHTTPServer):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from codegen import generate
-from codegen.names import event_class
+from codegen.plan.names import event_class
 
 from .conftest import ROOT, glow_shop
 from .schema_strategy import from_schema

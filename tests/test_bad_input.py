@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from codegen.loader import MAX_PLAN_BYTES
 from codegen.pipeline import load_plan_text
+from codegen.plan.loader import MAX_PLAN_BYTES
 
 from .conftest import CASES, CliFn, check_snapshot
 

@@ -83,7 +83,7 @@ def test_installed_wheel_finds_its_templates(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import codegen, codegen.render as r;"
+        "import sys; sys.path.insert(0, sys.argv[1]); import codegen, codegen.generators.render as r;"  # noqa: E501
         "assert str(r.shipped_templates()).startswith(sys.argv[1]), r.shipped_templates();"
         "from pathlib import Path; l = codegen.load_plan(Path(sys.argv[2]));"
         "print(len(codegen.generate(l.plan)))"

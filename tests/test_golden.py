@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 
 from codegen import generate
-from codegen.loader import load_file
+from codegen.output.writer import changes
 from codegen.pipeline import load_plan
-from codegen.schema import format_json_schema
-from codegen.writer import changes
+from codegen.plan.filemodel import format_json_schema
+from codegen.plan.loader import load_file
 
 from .conftest import PLANS, ROOT, CliFn
 

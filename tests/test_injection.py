@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from codegen import generate
+from codegen.generators.render import md, md_cell, md_code, py_doc, py_str
 from codegen.pipeline import load_plan
-from codegen.render import md, md_cell, md_code, py_doc, py_str
 
 from .conftest import CASES
 

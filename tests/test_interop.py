@@ -18,8 +18,8 @@ from codegen import Options, generate
 from codegen.interop.diff import diff_plans, version_bump
 from codegen.interop.jsonschemas import import_schemas
 from codegen.interop.segment import export_segment, import_segment
-from codegen.names import event_class
 from codegen.pipeline import load_plan_text
+from codegen.plan.names import event_class
 
 from .conftest import ROOT, CliFn
 from .schema_strategy import from_schema
@@ -121,9 +121,7 @@ def test_differential_with_the_original_segment_schemas(
     """Payloads the original schema accepts, ours accept; what it rejects, ours reject."""
     plan, _sdk, schemas = typewriter_sdk  # the SDK import makes its modules importable
     original = _original_properties(event)
-    ours = json.loads(
-        schemas[f"schemas/events/{plan.event(event['name']).code_name}" ".schema.json"]
-    )
+    ours = json.loads(schemas[f"schemas/events/{plan.event(event['name']).code_name}.schema.json"])
     ours_props = {**ours["properties"]["properties"], "$defs": ours.get("$defs", {})}
     module = __import__(f"{plan.slug}.events.{plan.event(event['name']).code_name}", fromlist=["x"])
     model = getattr(module, event_class(plan.event(event["name"]).code_name))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from codegen.diagnostics import Level
-from codegen.lint import RULES
+from codegen.checks.lint import RULES
 from codegen.pipeline import load_plan, load_plan_text
+from codegen.plan.diagnostics import Level
 
 from .conftest import CASES, PLANS, CliFn
 

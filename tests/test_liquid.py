@@ -10,10 +10,11 @@ import jsonschema
 import pytest
 from liquid.exceptions import LiquidError
 
-from codegen import generate, ir
-from codegen.liquidcheck import check_template, render
+from codegen import generate
+from codegen.checks.liquid import check_template, render
+from codegen.generators.samples import Sampler
 from codegen.pipeline import load_plan
-from codegen.samples import Sampler
+from codegen.plan import ir
 
 from .conftest import CASES, CliFn, check_snapshot, glow_shop
 

@@ -10,8 +10,9 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from codegen import generate, ir
-from codegen.samples import Sampler
+from codegen import generate
+from codegen.generators.samples import Sampler
+from codegen.plan import ir
 
 from .conftest import glow_shop, plan_from
 

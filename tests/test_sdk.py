@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 
 from codegen import generate
-from codegen.names import event_class
-from codegen.samples import Sampler
+from codegen.generators.samples import Sampler
+from codegen.plan.names import event_class
 
 from .conftest import ROOT, glow_shop, pip_install
 from .sdk_support import import_sdk, python_kwargs, recording_server

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen.generators.jsonschema import event_document
-from codegen.samples import Sampler
+from codegen.generators.samples import Sampler
 from codegen.validate import Violation, validate_sources
 from codegen.validate.checker import Checker
 from codegen.validate.fast import CERTAIN_FORMATS

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from codegen import writer
-from codegen.writer import MARKER, UnsafeOutputError, changes, safe_relative, write
+from codegen.generators.paths import UnsafeOutputError, safe_relative
+from codegen.output import writer
+from codegen.output.writer import MARKER, changes, write
 
 
 def tree(root: Path) -> dict[str, str]:

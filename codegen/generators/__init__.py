@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import ir
 from ..config import Options
-from ..writer import safe_relative
-from . import docs, jsonschema, liquid, python, readme
+from ..plan import ir
+from . import docs, jsonschema, liquid, readme
+from .paths import safe_relative
+from .pysdk import sdk as python
 
 Output = dict[str, str]
 Generator = Callable[[ir.Plan, Options], Output]

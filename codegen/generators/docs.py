@@ -11,12 +11,12 @@ import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .. import ir
 from ..config import Options
-from ..names import file_stem
-from ..render import render
-from ..samples import Sampler
+from ..plan import ir
+from ..plan.names import file_stem
 from . import liquid
+from .render import render
+from .samples import Sampler
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ _CONSTRAINT_WORDS = (
 
 def constraints(t: ir.FieldType) -> str:
     """Human form of the bounds, as Markdown (the pattern as a code span)."""
-    from ..render import md_code
+    from .render import md_code
 
     parts = [f"matches {md_code(t.bounds.pattern)}"] if t.bounds.pattern else []
     for attr, words in _CONSTRAINT_WORDS:

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import ir
-from ..codenames import TRAITS_CLASS, TRAITS_SCOPE, ir_scope
 from ..config import TOOL_NAME, Options
-from ..diagnostics import PlanError
-from ..names import event_class, nested_class
+from ..plan import ir
+from ..plan.diagnostics import PlanError
+from ..plan.names import event_class, nested_class
 from .paths import event_stems
+from .pysdk.codenames import TRAITS_CLASS, TRAITS_SCOPE, ir_scope
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]

@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .. import ir
 from ..config import Options
-from ..render import liquid_str, render
+from ..plan import ir
+from .render import liquid_str, render
 
 DATE_FORMAT = "%B %-d, %Y"
 # Number properties shown as money (through `currency`), besides the plan's money properties.
@@ -112,7 +112,7 @@ def _chain(
     fields: Sequence[ir.Field], parts: Sequence[str], types: Mapping[str, ir.ObjectType]
 ) -> list[ir.Field]:
     """The fields along a dotted path (already validated against the plan when resolving)."""
-    from ..audiences import members
+    from ..plan.segments import members
 
     chain = []
     scope: Sequence[ir.Field] = fields

@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
-from .. import ir
+from pathlib import PurePosixPath
+
+from ..plan import ir
+
+
+class UnsafeOutputError(Exception):
+    """The output folder or a path in it is not ours to write."""
+
+
+def safe_relative(path: str) -> PurePosixPath:
+    """Reject absolute paths, ``..`` and anything else that would leave the output folder."""
+    pure = PurePosixPath(path)
+    if (
+        pure.is_absolute()
+        or not pure.parts
+        or any(p in ("", ".", "..") for p in pure.parts)
+        or "\\" in path
+        or "\x00" in path
+    ):
+        raise UnsafeOutputError(f"refusing to write outside the output folder: {path!r}")
+    return pure
 
 
 def event_stems(plan: ir.Plan) -> dict[str, str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import ir
 from ..config import Options
-from ..render import render
+from ..plan import ir
+from .render import render
 
 _DESCRIPTIONS = (
     ("schemas/events/", "JSON Schema of one track event's whole Segment message"),

@@ -11,10 +11,10 @@ from typing import Any
 
 import yaml
 
-from ..diagnostics import Diagnostic, Level, Location
-from ..lint import RULES
-from ..names import class_name, event_code_name, python_name
+from ..checks.lint import RULES
 from ..pipeline import load_plan_text
+from ..plan.diagnostics import Diagnostic, Level, Location
+from ..plan.names import class_name, event_code_name, python_name
 from .convert import Spec
 
 MAX_ROUNDS = 20
@@ -58,7 +58,7 @@ def build(
                     Level.WARNING,
                     f"lint rule `{code}` fails {count} time{'s' * (count != 1)} on the imported "
                     "plan; set to warning so it generates",
-                    f"fix the plan, then remove " f"`lint.levels.{code}`",
+                    f"fix the plan, then remove `lint.levels.{code}`",
                 )
             )
     final = load_plan_text(dump(plan), source)
@@ -116,7 +116,7 @@ def _rename(plan: dict[str, Any], clash: Diagnostic) -> Diagnostic:
         Location(clash.location.file, path=path),
         "import/renamed",
         Level.WARNING,
-        f"{clash.message}: generated name set to " f"`{base}_{n}`",
+        f"{clash.message}: generated name set to `{base}_{n}`",
         "choose a better `code_name:` (wire names are unchanged)",
     )
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..diagnostics import Diagnostic, Level, Location
-from ..names import class_name
+from ..plan.diagnostics import Diagnostic, Level, Location
+from ..plan.names import class_name
 
 Spec = dict[str, Any]
 # Keywords that only document: kept where the plan has a place for them, else ignored quietly.

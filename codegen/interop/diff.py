@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .. import ir
-from ..names import loose_key
+from ..plan import ir
+from ..plan.names import loose_key
 
 SEVERITY = {"breaking": 3, "compatible": 2, "doc": 1}
 BUMPS = {"breaking": "major", "compatible": "minor", "doc": "patch"}
@@ -245,7 +245,7 @@ def _bounds(path: str, old: ir.Bounds, new: ir.Bounds) -> Iterator[Change]:
         if a != b:
             kind = "compatible" if b is None else "breaking"
             yield Change(
-                kind, path, f"{attr} {'removed' if b is None else 'changed'}: " f"{a!r} → {b!r}"
+                kind, path, f"{attr} {'removed' if b is None else 'changed'}: {a!r} → {b!r}"
             )
     for attr in (*_LOWER, *_UPPER):
         a, b = getattr(old, attr), getattr(new, attr)

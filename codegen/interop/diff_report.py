@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..render import md, md_code
+from ..generators.render import md, md_code
 from .diff import Report
 
 _LABELS = {"breaking": "BREAKING", "compatible": "compatible", "doc": "doc"}

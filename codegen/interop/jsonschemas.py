@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Diagnostic, Level, Location
-from ..names import snake
+from ..plan.diagnostics import Diagnostic, Level, Location
+from ..plan.names import snake
 from .build import Imported, build
 from .convert import Converter
 

@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import ir
-from ..diagnostics import Diagnostic, Level, Location
 from ..generators.jsonschema import type_schema
-from ..names import event_code_name, snake
+from ..plan import ir
+from ..plan.diagnostics import Diagnostic, Level, Location
+from ..plan.names import event_code_name, snake
 from .build import Imported, build
 from .convert import Converter, Spec
 
@@ -294,7 +294,7 @@ def _object(fields: tuple[ir.Field, ...], open_: bool) -> dict[str, Any]:
 
 
 def _default_code(name: str) -> str:
-    from ..names import python_name
+    from ..plan.names import python_name
 
     return python_name(name)
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .. import ir
-from ..schema import LintConfig
+from ..plan import ir
+from ..plan.filemodel import LintConfig
 from . import sql
 from .roles import Roles, roles
 
@@ -78,7 +78,7 @@ def suppression_window(plan: ir.Plan, event_roles: Roles) -> tuple[ir.Window, st
             ):
                 return (
                     condition.window,
-                    f"suppression window {condition.window} from QA " f"segment `{segment.id}`",
+                    f"suppression window {condition.window} from QA segment `{segment.id}`",
                 )
     return DEFAULT_SUPPRESSION, None
 

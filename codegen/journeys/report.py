@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from ..render import md, md_cell, md_code
+from ..generators.render import md, md_cell, md_code
 from .engine import Audit, Simulation
 
 KINDS = (
@@ -122,8 +122,7 @@ def simulation_text(simulation: Simulation) -> str:
             lines.append(f"  {shown}" + (" ..." if len(m.members) > SHOWN else ""))
         if m.phantom_members:
             lines.append(
-                f"  phantom abandoners in this QA segment: "
-                f"{', '.join(m.phantom_members[:SHOWN])}"
+                f"  phantom abandoners in this QA segment: {', '.join(m.phantom_members[:SHOWN])}"
             )
     lines += [f"note: {n}" for n in simulation.notes]
     return "\n".join(lines)

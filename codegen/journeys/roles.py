@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import ir
-from ..schema import LintConfig
+from ..plan import ir
+from ..plan.filemodel import LintConfig
 
 
 @dataclass(frozen=True)

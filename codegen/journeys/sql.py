@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .. import ir
+from ..plan import ir
 from .roles import Roles
 
 SKIP = ("page", "screen", "group")
@@ -351,7 +351,7 @@ def filter_columns(plan: ir.Plan) -> list[FilterColumn]:
 def _arrays(
     fields: tuple[ir.Field, ...], path: tuple[str, ...], types: dict[str, ir.ObjectType]
 ) -> tuple[bool, ...]:
-    from ..audiences import members
+    from ..plan.segments import members
 
     out = []
     scope = fields
@@ -392,7 +392,7 @@ def segments(script: Script, plan: ir.Plan, filters: Sequence[FilterColumn]) -> 
     for name in traits:
         value = _typed(f"json_extract_string(traits, {json_path([name])})", trait_kinds[name])
         selects.append(
-            f"arg_max({value}, seq) FILTER (WHERE {value} IS NOT NULL) " f"AS {columns[name]}"
+            f"arg_max({value}, seq) FILTER (WHERE {value} IS NOT NULL) AS {columns[name]}"
         )
     trait_select = ", ".join(selects) or "NULL AS no_traits"
     script.statements.append(f"""

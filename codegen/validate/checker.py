@@ -10,9 +10,9 @@ from typing import Any
 import jsonschema_rs
 import orjson
 
-from .. import ir
 from ..generators.jsonschema import event_document, identify_document
-from ..names import loose_key
+from ..plan import ir
+from ..plan.names import loose_key
 from .fast import FastPath
 
 SKIPPED_TYPES = frozenset({"page", "screen", "group", "alias"})

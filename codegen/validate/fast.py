@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import jsonschema_rs
 import msgspec
 
-from .. import ir
+from ..plan import ir
 
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType

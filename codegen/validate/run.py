@@ -10,7 +10,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import ir
+from ..plan import ir
 from .checker import Checker, Outcome, Violation
 from .inputs import Block, FileRange, ranges
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from . import ir
+from ..plan import ir
 
 try:  # the regex parser is private; samples fall back to examples when it is unavailable
     from re import _parser as _sre  # type: ignore[attr-defined]

@@ -12,9 +12,9 @@ import keyword
 import re
 from collections.abc import Iterator
 
-from . import ir
-from .diagnostics import Diagnostic, Level, Location
-from .names import RESERVED_METHOD_NAMES, event_class, nested_class
+from ...plan import ir
+from ...plan.diagnostics import Diagnostic, Level, Location
+from ...plan.names import RESERVED_METHOD_NAMES, event_class, nested_class
 
 # Classes every generated SDK defines itself.
 RUNTIME_CLASSES = frozenset(

@@ -19,8 +19,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .cache import Cache
-from .pyformat import format_key, format_python
+from ..cache import Cache
+from .formatting import format_key, format_python
 
 TYPES_FILE = "types.schema.json"
 
@@ -82,7 +82,7 @@ def cache_key(module: ModelModule, types_schema: dict[str, Any], package: str) -
 def tool_versions() -> tuple[str, ...]:
     """Versions of everything that shapes generated Python: part of every cache key."""
     ours = hashlib.sha256()
-    for module in (Path(__file__), Path(__file__).with_name("pyformat.py")):
+    for module in (Path(__file__), Path(__file__).with_name("formatting.py")):
         ours.update(module.read_bytes())  # our post-processing and formatting rules
     packages = ("datamodel-code-generator", "black", "isort")
     return (*(version(p) for p in packages), ours.hexdigest())

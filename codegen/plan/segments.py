@@ -8,8 +8,8 @@ from typing import Any
 
 from . import ir
 from .diagnostics import Path
+from .filemodel import Condition, MessageSpec, SegmentSpec, _Operators
 from .resolve import Resolver, _doc, did_you_mean, value_fits
-from .schema import Condition, MessageSpec, SegmentSpec, _Operators
 
 _HEADS = ("all", "any", "performed", "not_performed", "trait", "in_segment", "not_in_segment")
 _OPERATORS = (
@@ -364,7 +364,7 @@ class AudienceResolver:
                 self.r.error(
                     path,
                     "message/no-trigger",
-                    "a message needs a `trigger` event or " "an `audience` segment",
+                    "a message needs a `trigger` event or an `audience` segment",
                     "say what starts the campaign",
                 )
             if spec.audience is not None and spec.audience not in self.r.spec.segments:

@@ -17,11 +17,11 @@ from liquid.builtin.expressions import FilteredExpression, Path
 from liquid.builtin.expressions.loop import LoopExpression
 from liquid.exceptions import LiquidError
 
-from . import ir
-from .audiences import members
-from .diagnostics import Diagnostic, Level, Location
-from .names import loose_key
-from .resolve import did_you_mean
+from ..plan import ir
+from ..plan.diagnostics import Diagnostic, Level, Location
+from ..plan.names import loose_key
+from ..plan.resolve import did_you_mean
+from ..plan.segments import members
 
 # Customer.io person attributes that exist without being declared as traits.
 BUILTIN_CUSTOMER = frozenset({"id", "cio_id", "email", "created_at"})
@@ -332,7 +332,7 @@ class TemplateChecker:
                 "liquid/optional-without-default",
                 Level.WARNING,
                 f"`{path}` is optional in the plan and used without `default`",
-                f"write `{{{{ {path} | default: ... }}}}` or guard it with " f"`{{% if {path} %}}`",
+                f"write `{{{{ {path} | default: ... }}}}` or guard it with `{{% if {path} %}}`",
             )
         return tuple(chain), guaranteed
 

@@ -11,9 +11,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from rich.text import Text
 
-from .diagnostics import Diagnostic, Level, Location
-from .report import github
-from .validate import Summary, Violation
+from ..plan.diagnostics import Diagnostic, Level, Location
+from ..validate import Summary, Violation
+from .diagnostics import github
 
 SHOWN_IN_TEXT = 50
 

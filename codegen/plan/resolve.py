@@ -16,9 +16,9 @@ from typing import Any
 
 from . import ir
 from .diagnostics import Diagnostic, Level, Path
+from .filemodel import EventSpec, PlanFile, PropertySpec, TypeSpec
 from .loader import Document
 from .names import event_code_name, python_name
-from .schema import EventSpec, PlanFile, PropertySpec, TypeSpec
 
 _STRING_ONLY = ("format", "pattern", "min_length", "max_length")
 _NUMERIC_ONLY = ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum")

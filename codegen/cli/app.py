@@ -19,15 +19,16 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from . import report
-from .cache import default_cache_dir
-from .config import Options
-from .diagnostics import Diagnostic, Level, PlanError, has_errors
-from .generators import generate as generate_files
-from .lint import RULES
-from .pipeline import Loaded, load_plan
-from .schema import format_json_schema
-from .writer import UnsafeOutputError, changes, write
+from ..checks.lint import RULES
+from ..config import Options
+from ..generators import generate as generate_files
+from ..generators.cache import default_cache_dir
+from ..generators.paths import UnsafeOutputError
+from ..output.writer import changes, write
+from ..pipeline import Loaded, load_plan
+from ..plan.diagnostics import Diagnostic, Level, PlanError, has_errors
+from ..plan.filemodel import format_json_schema
+from . import diagnostics as report
 
 app = typer.Typer(
     name="codegen",
@@ -55,7 +56,7 @@ OutOpt = Annotated[
     typer.Option(
         "--out",
         "-o",
-        help="Output folder (one plan) or root folder (several). " "Default: generated/<slug>/.",
+        help="Output folder (one plan) or root folder (several). Default: generated/<slug>/.",
     ),
 ]
 TemplatesOpt = Annotated[
@@ -258,8 +259,8 @@ def check_template_command(
 ) -> None:
     """Check hand-written Customer.io Liquid against the plan: unknown fields, wrong namespaces,
     optional fields without `default`. Exit 1 on errors, 2 if the plan cannot be read."""
-    from .liquidcheck import check_template
-    from .resolve import did_you_mean
+    from ..checks.liquid import check_template
+    from ..plan.resolve import did_you_mean
 
     loaded = load_plan(plan, str(plan))
     if loaded.plan is None:
@@ -289,8 +290,7 @@ def check_template_command(
     _print(found_all, fmt)
     if fmt is Format.human:
         err.print(
-            f"{len(templates)} template{'s' * (len(templates) != 1)}: "
-            f"{report.summary(found_all)}",
+            f"{len(templates)} template{'s' * (len(templates) != 1)}: {report.summary(found_all)}",
             markup=False,
         )
     failing = has_errors(found_all) or (strict and any(d.level is Level.WARNING for d in found_all))
@@ -317,8 +317,8 @@ def validate(
 ) -> None:
     """Check logged Segment messages against the plan. Exit 1 on violations (beyond
     --max-violations), 2 when the plan or an input cannot be read."""
-    from .validate import validate_sources
-    from .validate.inputs import InputError, size
+    from ..validate import validate_sources
+    from ..validate.inputs import InputError, size
     from .validate_report import ViolationPrinter, print_summary
 
     loaded = load_plan(plan, str(plan))
@@ -374,7 +374,7 @@ def import_segment_command(
     file: Annotated[Path, typer.Argument(show_default=False)], output: OutPlanOpt
 ) -> None:
     """A Segment Protocols export (Config API v1 or Public API shape) → plan YAML."""
-    from .interop.segment import import_segment
+    from ..interop.segment import import_segment
 
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
@@ -390,7 +390,7 @@ def import_jsonschema_command(
 ) -> None:
     """JSON Schema files (draft-04 to 2020-12, Snowplow self-describing) → plan YAML: one event
     per schema."""
-    from .interop.jsonschemas import import_schemas
+    from ..interop.jsonschemas import import_schemas
 
     if not source.exists():
         err.print(f"error: no such file or folder: {source}", markup=False)
@@ -403,7 +403,7 @@ def export_segment_command(
     plan: Annotated[Path, typer.Argument(show_default=False)], output: OutPlanOpt
 ) -> None:
     """A plan → Segment Public API tracking plan JSON (rules with draft-07 jsonSchema)."""
-    from .interop.segment import export_segment
+    from ..interop.segment import export_segment
 
     loaded = load_plan(plan, str(plan))
     _print(list(loaded.diagnostics), Format.human)
@@ -441,8 +441,8 @@ def diff(
 ) -> None:
     """Field-level changes between two plans, classified, with the semver bump they need.
     Exit 1 when the declared version is bumped too little (or --fail-on matches)."""
-    from .interop.diff import SEVERITY, diff_plans
-    from .interop.diff_report import markdown, text
+    from ..interop.diff import SEVERITY, diff_plans
+    from ..interop.diff_report import markdown, text
 
     if fail_on is not None and fail_on not in SEVERITY:
         err.print(f"error: --fail-on takes {', '.join(SEVERITY)}", markup=False)
@@ -493,7 +493,7 @@ def _plan_at(ref: str, path: Path) -> Any:
     """The plan file as it was at a git ref (same path), loaded like any plan."""
     import subprocess
 
-    from .pipeline import load_plan_text
+    from ..pipeline import load_plan_text
 
     folder = path.resolve().parent
     result = subprocess.run(
@@ -532,8 +532,8 @@ MemoryOpt = Annotated[
 def _journey_engine(
     plan: Path, logs: list[str], window: str | None, memory_limit: str | None
 ) -> Any:
-    from .audiences import parse_window
-    from .journeys.engine import Engine
+    from ..journeys.engine import Engine
+    from ..plan.segments import parse_window
 
     loaded = load_plan(plan, str(plan))
     if loaded.plan is None or loaded.spec is None or not loaded.ok:
@@ -577,7 +577,7 @@ def _journey_report(
 @contextlib.contextmanager
 def _journey_errors() -> Iterator[None]:
     """A plan or log the audit SQL cannot handle: an error line, not a traceback."""
-    from .journeys.sql import JourneyError
+    from ..journeys.sql import JourneyError
 
     try:
         yield
@@ -604,7 +604,7 @@ def audit(
 ) -> None:
     """Replay event logs the way Customer.io merges people, and report journeys that would
     misfire a trigger (phantom abandoners, unstitched anonymous carts, duplicates...)."""
-    from .journeys import report
+    from ..journeys import report
 
     with _journey_errors():
         engine, resolved = _journey_engine(plan, logs, window, memory_limit)
@@ -634,7 +634,7 @@ def simulate(
     """Evaluate every segment of the plan over the replayed logs: who would be in it."""
     from datetime import datetime
 
-    from .journeys import report
+    from ..journeys import report
 
     moment = None
     if at is not None:

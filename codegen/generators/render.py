@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from .config import TOOL_NAME, TOOL_VERSION
+from ..config import TOOL_NAME, TOOL_VERSION
 
 
 def shipped_templates() -> Path:
@@ -26,7 +26,7 @@ def shipped_templates() -> Path:
     packaged = resources.files("codegen") / "templates"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "templates"
+    return Path(__file__).resolve().parents[2] / "templates"
 
 
 # Templates that produce Liquid use [[ ]] / [% %] / [# #], so Liquid's own {{ }} and {% %} are

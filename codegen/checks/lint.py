@@ -12,11 +12,11 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from . import ir
-from .diagnostics import Diagnostic, Level, Location
-from .loader import Document
-from .names import Case, loose_key, matches_case
-from .schema import LintConfig
+from ..plan import ir
+from ..plan.diagnostics import Diagnostic, Level, Location
+from ..plan.filemodel import LintConfig
+from ..plan.loader import Document
+from ..plan.names import Case, loose_key, matches_case
 
 Finding = tuple[Location, str, str | None, tuple[Location, ...]]
 
@@ -71,7 +71,7 @@ def lint(plan: ir.Plan, config: LintConfig, document: Document) -> list[Diagnost
 
 
 def _unknown_rule(code: str, location: Location) -> Diagnostic:
-    from .resolve import did_you_mean
+    from ..plan.resolve import did_you_mean
 
     return Diagnostic(
         location,
@@ -118,8 +118,7 @@ def _names(items: list[tuple[str, Location]], what: str) -> Iterator[Finding]:
             first, where = seen[key]
             yield (
                 location,
-                f"{what} `{name}` collides with `{first}` (same name ignoring case "
-                "and separators)",
+                f"{what} `{name}` collides with `{first}` (same name ignoring case and separators)",
                 "producers will send both; keep one name",
                 (where,),
             )
@@ -258,7 +257,7 @@ def _cart_id(ctx: Context) -> Iterator[Finding]:
             if _is_flow(e, word) and not _required_one_of(e, names):
                 yield (
                     e.location,
-                    f"{word} event `{e.name}` has no required " f"{' or '.join(names)}",
+                    f"{word} event `{e.name}` has no required {' or '.join(names)}",
                     "cart recovery joins the abandoned cart to the order by this id",
                     (),
                 )

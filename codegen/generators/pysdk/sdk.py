@@ -12,15 +12,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .. import ir
+from ...config import TOOL_NAME, Options
+from ...plan import ir
+from ...plan.names import event_class, nested_class
 from ..cache import Cache, DiskCache, MemoryCache
-from ..codenames import TRAITS_CLASS, TRAITS_SCOPE, _unwrap, ir_scope
-from ..config import TOOL_NAME, Options
-from ..names import event_class, nested_class
-from ..pymodels import TYPES_FILE, ModelModule, render_modules
+from ..jsonschema import SchemaStyle, object_schema, type_defs
 from ..render import py_str, render
 from ..samples import Sampler
-from .jsonschema import SchemaStyle, object_schema, type_defs
+from .codenames import TRAITS_CLASS, TRAITS_SCOPE, _unwrap, ir_scope
+from .models import TYPES_FILE, ModelModule, render_modules
 
 
 @dataclass(frozen=True)
