@@ -233,18 +233,17 @@ def _is_revenue(role: ir.Role) -> bool:
             assert_never(role)
 
 
-def _flow_id(event: ir.Event, keys: ir.CommerceKeys) -> tuple[str | None, tuple[str, ...]] | None:
-    """The id a cart or checkout event is joined by, and the names it may have."""
-    c = event.commerce
-    match c.role:
+def _id_names(role: ir.Role, keys: ir.CommerceKeys) -> tuple[str, ...]:
+    """The names the id of a cart or checkout event may have (none for other roles)."""
+    match role:
         case ir.Role.CHECKOUT:
-            return c.checkout_id, keys.checkout_id
+            return keys.checkout_id
         case ir.Role.CART:
-            return c.cart_id, keys.cart_id
+            return keys.cart_id
         case ir.Role.PURCHASE | ir.Role.OTHER:
-            return None
+            return ()
         case _:
-            assert_never(c.role)
+            assert_never(role)
 
 
 @rule(
@@ -278,12 +277,13 @@ def _money(ctx: Context) -> Iterator[Finding]:
 @rule("commerce/cart-id", Level.ERROR, "cart and checkout events carry a stable cart/checkout id")
 def _cart_id(ctx: Context) -> Iterator[Finding]:
     for e in ctx.plan.events:
-        flow = _flow_id(e, ctx.plan.commerce)
-        if flow is not None and not _required(e, flow[0]):
+        c = e.commerce
+        names = _id_names(c.role, ctx.plan.commerce)
+        if names and not _required(e, c.join_id):
             yield (
                 e.location,
-                f"{e.commerce.role.value} event `{e.name}` ({e.commerce.reason}) has no required "
-                f"{' or '.join(flow[1])}",
+                f"{c.role.value} event `{e.name}` ({c.reason}) has no required "
+                f"{' or '.join(names)}",
                 "cart recovery joins the abandoned cart to the order by this id",
                 (),
             )
@@ -300,7 +300,7 @@ def _undeclared_role(ctx: Context) -> Iterator[Finding]:
         c = e.commerce
         if c.named_like is None or c.declared or c.role is not ir.Role.OTHER:
             continue
-        ids = keys.checkout_id if c.named_like is ir.Role.CHECKOUT else keys.cart_id
+        ids = _id_names(c.named_like, keys)
         yield (
             e.location,
             f"event `{e.name}` is named like a {c.named_like.value} event but is not one "

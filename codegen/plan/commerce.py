@@ -9,7 +9,7 @@ from the ir (``ir.Event.commerce`` and ``ir.Plan.commerce``); none of them looks
 2. it carries money (a ``lint.money_properties`` property) and an order id
    (``lint.order_id``): a *purchase*;
 3. it carries a checkout id (a ``lint.checkout_id`` name that is not also a ``lint.cart_id``
-   name) and no order id: a *checkout*;
+   name, so by default ``checkout_id``) and no order id: a *checkout*;
 4. it carries a cart id (``lint.cart_id``) and no order id: a *cart*;
 5. otherwise *other*.
 
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from . import ir
 
@@ -101,12 +101,26 @@ def commerce(
         reason=reason,
         money=money,
         order_id=order_id,
-        checkout_id=_carried(fields, config.checkout_id),
+        checkout_id=checkout_id,
         cart_id=cart_id,
+        join_id=_join_id(role, fields, config),
         currency=_carried(fields, config.currency),
         line_items=_carried(fields, config.line_items),
         named_like=next((r for word, r in NAME_WORDS if word in words(name)), None),
     )
+
+
+def _join_id(role: ir.Role, fields: Sequence[ir.Field], config: LintConfig) -> str | None:
+    """The id cart recovery joins a checkout or cart to its purchase by."""
+    match role:
+        case ir.Role.CHECKOUT:
+            return _carried(fields, config.checkout_id)  # a checkout may go by its cart's id
+        case ir.Role.CART:
+            return _carried(fields, config.cart_id)
+        case ir.Role.PURCHASE | ir.Role.OTHER:
+            return None
+        case _:
+            assert_never(role)
 
 
 def _carried(fields: Sequence[ir.Field], names: Sequence[str]) -> str | None:

@@ -135,7 +135,8 @@ RoleName = Literal["purchase", "checkout", "cart", "other"]
 
 @dataclass(frozen=True)
 class Commerce:
-    """An event's commerce meaning and the properties that carry it (wire names, or None).
+    """An event's commerce meaning and the properties that carry it (wire names, or None;
+    where several configured names are carried, a required one is preferred).
 
     ``reason`` says why the event has its role: the declared ``role:`` or the inference rule
     that matched (see :mod:`codegen.plan.commerce`).
@@ -146,8 +147,9 @@ class Commerce:
     reason: str = ""
     money: tuple[str, ...] = ()  # the plan's money properties this event carries, plan order
     order_id: str | None = None
-    checkout_id: str | None = None
+    checkout_id: str | None = None  # a checkout's own id, not the cart id it may also go by
     cart_id: str | None = None
+    join_id: str | None = None  # for a checkout or cart: the id its purchase is found by
     currency: str | None = None
     line_items: str | None = None
     named_like: Role | None = None  # the role the event's name suggests (lint hint only)
