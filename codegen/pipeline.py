@@ -84,6 +84,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
         traits=traits,
         segments=segments,
         messages=messages,
+        commerce=r.commerce_keys(library, types, events, traits),
         source=document.file,
     )
     clashes = codenames.check(plan)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import assert_never
 
 from ..plan import ir
 from ..plan.diagnostics import Diagnostic, Level, Location
@@ -214,15 +215,35 @@ def _constraints(t: ir.FieldType) -> str:
     return f" ({', '.join(shown)})" if shown else ""
 
 
-# -- commerce --------------------------------------------------------------------------------
+# -- commerce (what an event means is decided once, in codegen.plan.commerce) ----------------
 
 
-def _is_flow(event: ir.Event, word: str) -> bool:
-    return word in re.findall(r"[a-z]+", event.name.lower())
+def _required(event: ir.Event, name: str | None) -> bool:
+    return name is not None and any(f.name == name and f.required for f in event.fields)
 
 
-def _required_one_of(event: ir.Event, names: list[str]) -> bool:
-    return any(f.name in names and f.required for f in event.fields)
+def _is_revenue(role: ir.Role) -> bool:
+    """Money on this event is revenue to attribute, not the value of a cart or checkout."""
+    match role:
+        case ir.Role.PURCHASE | ir.Role.OTHER:
+            return True
+        case ir.Role.CART | ir.Role.CHECKOUT:
+            return False
+        case _:
+            assert_never(role)
+
+
+def _id_names(role: ir.Role, keys: ir.CommerceKeys) -> tuple[str, ...]:
+    """The names the id of a cart or checkout event may have (none for other roles)."""
+    match role:
+        case ir.Role.CHECKOUT:
+            return keys.checkout_id
+        case ir.Role.CART:
+            return keys.cart_id
+        case ir.Role.PURCHASE | ir.Role.OTHER:
+            return ()
+        case _:
+            assert_never(role)
 
 
 @rule(
@@ -231,19 +252,22 @@ def _required_one_of(event: ir.Event, names: list[str]) -> bool:
     "events carrying money have an order id, currency and line items",
 )
 def _money(ctx: Context) -> Iterator[Finding]:
-    cfg = ctx.config
+    keys = ctx.plan.commerce
     for e in ctx.plan.events:
-        money = [f.name for f in e.fields if f.name in cfg.money_properties]
-        if not money:
+        c = e.commerce
+        if not c.money:
             continue
-        needs = [("currency", cfg.currency), ("line items", cfg.line_items)]
-        if not (_is_flow(e, "cart") or _is_flow(e, "checkout")):
-            needs.insert(0, ("order id", cfg.order_id))
-        for what, names in needs:
-            if not _required_one_of(e, names):
+        needs = [
+            ("currency", c.currency, keys.currency),
+            ("line items", c.line_items, keys.line_items),
+        ]
+        if _is_revenue(c.role):
+            needs.insert(0, ("order id", c.order_id, keys.order_id))
+        for what, name, names in needs:
+            if not _required(e, name):
                 yield (
                     e.location,
-                    f"event `{e.name}` carries `{money[0]}` but no required {what} "
+                    f"event `{e.name}` carries `{c.money[0]}` but no required {what} "
                     f"({' or '.join(names)})",
                     "revenue without it cannot be attributed or deduplicated in Customer.io",
                     (),
@@ -253,15 +277,38 @@ def _money(ctx: Context) -> Iterator[Finding]:
 @rule("commerce/cart-id", Level.ERROR, "cart and checkout events carry a stable cart/checkout id")
 def _cart_id(ctx: Context) -> Iterator[Finding]:
     for e in ctx.plan.events:
-        for word, names in (("checkout", ctx.config.checkout_id), ("cart", ctx.config.cart_id)):
-            if _is_flow(e, word) and not _required_one_of(e, names):
-                yield (
-                    e.location,
-                    f"{word} event `{e.name}` has no required {' or '.join(names)}",
-                    "cart recovery joins the abandoned cart to the order by this id",
-                    (),
-                )
-                break
+        c = e.commerce
+        names = _id_names(c.role, ctx.plan.commerce)
+        if names and not _required(e, c.join_id):
+            yield (
+                e.location,
+                f"{c.role.value} event `{e.name}` ({c.reason}) has no required "
+                f"{' or '.join(names)}",
+                "cart recovery joins the abandoned cart to the order by this id",
+                (),
+            )
+
+
+@rule(
+    "commerce/undeclared-role",
+    Level.WARNING,
+    "events named like a cart or checkout event are one, or say they are not",
+)
+def _undeclared_role(ctx: Context) -> Iterator[Finding]:
+    keys = ctx.plan.commerce
+    for e in ctx.plan.events:
+        c = e.commerce
+        if c.named_like is None or c.declared or c.role is not ir.Role.OTHER:
+            continue
+        ids = _id_names(c.named_like, keys)
+        yield (
+            e.location,
+            f"event `{e.name}` is named like a {c.named_like.value} event but is not one "
+            f"({c.reason})",
+            f"declare `role: {c.named_like.value}` and a required {' or '.join(ids)}, or "
+            "`role: other` if it is not part of cart recovery",
+            (),
+        )
 
 
 # -- types -----------------------------------------------------------------------------------
@@ -333,11 +380,7 @@ def _email_id(ctx: Context) -> Iterator[Finding]:
 @rule("identity/anonymous-purchase", Level.WARNING, "money events require a known person")
 def _anonymous_money(ctx: Context) -> Iterator[Finding]:
     for e in ctx.plan.events:
-        if (
-            e.anonymous_allowed
-            and any(f.name in ctx.config.money_properties for f in e.fields)
-            and not (_is_flow(e, "cart") or _is_flow(e, "checkout"))
-        ):
+        if e.anonymous_allowed and e.commerce.money and _is_revenue(e.commerce.role):
             yield (
                 e.location,
                 f"`{e.name}` may be sent anonymously but carries revenue",

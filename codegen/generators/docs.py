@@ -34,6 +34,33 @@ class Row:
     depth: int
 
 
+@dataclass(frozen=True)
+class CommerceView:
+    """An event's commerce meaning, as resolved in the ir (template context of event pages)."""
+
+    role: str  # purchase | checkout | cart
+    declared: bool  # from the plan's `role:`; else inferred from its properties
+    properties: tuple[tuple[str, str], ...]  # (what, property name): "Order id", "order_id"
+
+
+def commerce_view(event: ir.Event) -> CommerceView | None:
+    """None for events with no commerce role and no money."""
+    c = event.commerce
+    if c.role is ir.Role.OTHER and not c.money:
+        return None
+    named = [
+        *(("Money", m) for m in c.money),
+        ("Order id", c.order_id),
+        ("Checkout id", c.checkout_id),
+        ("Cart id", c.cart_id),
+        ("Currency", c.currency),
+        ("Line items", c.line_items),
+    ]
+    return CommerceView(
+        c.role.value, c.declared, tuple((what, n) for what, n in named if n is not None)
+    )
+
+
 @dataclass
 class Usage:
     """Where each event, trait and segment is used (filled by walking segments and messages)."""
@@ -137,6 +164,7 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
             options.templates,
             page=page,
             event=event,
+            commerce=commerce_view(event),
             rows=rows(event.fields, plan),
             sample=json.dumps(
                 sampler.track(event, anonymous=event.anonymous_allowed),

@@ -2,8 +2,9 @@
 
 A template reads only what the plan guarantees: required trigger-event properties and traits are
 used bare, everything optional gets a ``default`` (or an ``{% if %}`` guard for dates and lists),
-line items are looped over, dates go through ``date`` and money through Customer.io's
-``currency`` filter. :mod:`codegen.liquidcheck` verifies each template against the plan.
+line items are looped over, dates go through ``date`` and money (the plan's amounts, decided by
+:mod:`codegen.plan.commerce`) through Customer.io's ``currency`` filter.
+:mod:`codegen.liquidcheck` verifies each template against the plan.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from ..plan import ir
 from .render import liquid_str, render
 
 DATE_FORMAT = "%B %-d, %Y"
-# Number properties shown as money (through `currency`), besides the plan's money properties.
-MONEY_WORDS = ("revenue", "value", "total", "price", "amount", "discount", "subtotal", "tax")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -85,10 +84,10 @@ def view(plan: ir.Plan, message: ir.Message) -> View:
                 blocks.append(Loop(_label(parts[split]), array_path, var, (), guard))
             item_chain = chain[split + 1 :]
             loops[array_path].append(
-                _line(liquid_path(var, parts[split + 1 :]), item_chain, parts[-1])
+                _line(liquid_path(var, parts[split + 1 :]), item_chain, parts[-1], plan)
             )
             continue
-        line = _line(liquid_path(namespace, parts), chain, parts[-1])
+        line = _line(liquid_path(namespace, parts), chain, parts[-1], plan)
         if namespace == "customer" and parts == ["first_name"]:
             greeting = line
         else:
@@ -127,7 +126,7 @@ def _guaranteed(chain: Sequence[ir.Field]) -> bool:
     return all(f.required and not f.type.nullable for f in chain)
 
 
-def _line(path: str, chain: Sequence[ir.Field], name: str) -> Line:
+def _line(path: str, chain: Sequence[ir.Field], name: str, plan: ir.Plan) -> Line:
     field = chain[-1]
     t = field.type
     guaranteed = _guaranteed(chain)
@@ -137,7 +136,7 @@ def _line(path: str, chain: Sequence[ir.Field], name: str) -> Line:
         )
     if t.kind is ir.Kind.ARRAY:
         return Line(_label(name), f'{{{{ {path} | join: ", " }}}}', None if guaranteed else path)
-    if t.kind is ir.Kind.NUMBER and _is_money(name):
+    if t.kind is ir.Kind.NUMBER and name in plan.commerce.amounts:
         value = path if guaranteed else f"{path} | default: 0"
         return Line(_label(name), f"{{{{ {value} | currency }}}}")
     if guaranteed:
@@ -146,10 +145,6 @@ def _line(path: str, chain: Sequence[ir.Field], name: str) -> Line:
     if fallback is None:
         fallback = '"there"' if name in ("first_name", "name") else '""'
     return Line(_label(name), f"{{{{ {path} | default: {fallback} }}}}")
-
-
-def _is_money(name: str) -> bool:
-    return any(word in name.lower() for word in MONEY_WORDS)
 
 
 def _loop_var(array_name: str) -> str:

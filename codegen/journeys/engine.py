@@ -74,7 +74,7 @@ def suppression_window(plan: ir.Plan, event_roles: Roles) -> tuple[ir.Window, st
                 isinstance(condition, ir.EventCondition)
                 and not condition.performed
                 and condition.window is not None
-                and condition.event in event_roles.purchase
+                and condition.event in event_roles.named(ir.Role.PURCHASE)
             ):
                 return (
                     condition.window,
@@ -84,7 +84,11 @@ def suppression_window(plan: ir.Plan, event_roles: Roles) -> tuple[ir.Window, st
 
 
 class Engine:
-    """One DuckDB connection over one set of logs."""
+    """One DuckDB connection over one set of logs.
+
+    ``config`` is not read: what events mean commercially is in the ir (``plan.commerce``,
+    ``event.commerce``); the parameter stays until the CLI stops passing it.
+    """
 
     def __init__(
         self,
@@ -97,7 +101,7 @@ class Engine:
         import duckdb
 
         self.plan = plan
-        self.roles = roles(plan, config)
+        self.roles = roles(plan)
         found, note = suppression_window(plan, self.roles)
         self.suppression = suppression or found
         self.notes = list(self.roles.notes) + ([note] if note and not suppression else [])

@@ -178,11 +178,7 @@ FROM extracted""")
         "CREATE OR REPLACE TEMP TABLE messages AS SELECT rowid + 1 AS seq, * FROM messages_in"
     )
     script.statements.append("DROP TABLE messages_in")
-    values = ", ".join(
-        f"({literal(e)}, {literal(role)})"
-        for role in ("purchase", "checkout", "cart")
-        for e in getattr(roles, role)
-    )
+    values = ", ".join(f"({literal(e)}, {literal(role.value)})" for e, role in roles.events)
     script.statements.append(
         "CREATE OR REPLACE TEMP TABLE roles AS SELECT * FROM "
         + (

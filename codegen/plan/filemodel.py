@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from . import commerce
 from .diagnostics import Diagnostic, Level, Path
+from .ir import RoleName
 from .loader import Document
 
 Scalar = str | int | float | bool
@@ -118,10 +120,10 @@ class TypeSpec(_Documented):
 
 
 class EventSpec(_Documented):
-    role: Literal["purchase", "checkout", "cart"] | None = Field(
+    role: RoleName | None = Field(
         None,
-        description="What the event means for cart recovery (audit and simulate); inferred "
-        "from its properties when not set.",
+        description="What the event means for cart recovery (lint, docs, Liquid, audit); "
+        "inferred from its properties when not set, `other` stops the inference.",
     )
     code_name: str | None = Field(
         None,
@@ -199,12 +201,13 @@ class LintConfig(_Model):
     property_case: Case = "snake"
     disable: list[str] = Field(default_factory=list, description="Rule codes to switch off.")
     levels: dict[str, Literal["error", "warning", "info"]] = Field(default_factory=dict)
-    money_properties: list[str] = Field(default_factory=lambda: ["revenue", "value", "total"])
-    order_id: list[str] = Field(default_factory=lambda: ["order_id"])
-    currency: list[str] = Field(default_factory=lambda: ["currency"])
-    line_items: list[str] = Field(default_factory=lambda: ["products"])
-    cart_id: list[str] = Field(default_factory=lambda: ["cart_id"])
-    checkout_id: list[str] = Field(default_factory=lambda: ["checkout_id", "cart_id"])
+    # Commerce property names (defaults and their meaning: codegen.plan.commerce).
+    money_properties: list[str] = Field(default_factory=lambda: list(commerce.MONEY_PROPERTIES))
+    order_id: list[str] = Field(default_factory=lambda: list(commerce.ORDER_ID), min_length=1)
+    currency: list[str] = Field(default_factory=lambda: list(commerce.CURRENCY), min_length=1)
+    line_items: list[str] = Field(default_factory=lambda: list(commerce.LINE_ITEMS), min_length=1)
+    cart_id: list[str] = Field(default_factory=lambda: list(commerce.CART_ID), min_length=1)
+    checkout_id: list[str] = Field(default_factory=lambda: list(commerce.CHECKOUT_ID), min_length=1)
 
 
 class PlanFile(_Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .diagnostics import Location
 
@@ -119,6 +120,62 @@ class ObjectType:
     location: Location = field(default=_NOWHERE, compare=False, repr=False)
 
 
+class Role(enum.Enum):
+    """What an event means for cart recovery; decided once by :mod:`codegen.plan.commerce`."""
+
+    PURCHASE = "purchase"
+    CHECKOUT = "checkout"
+    CART = "cart"
+    OTHER = "other"
+
+
+# The spelling of a role in the plan file (``role:``); equal to the values of Role (tested).
+RoleName = Literal["purchase", "checkout", "cart", "other"]
+
+
+@dataclass(frozen=True)
+class Commerce:
+    """An event's commerce meaning and the properties that carry it (wire names, or None;
+    where several configured names are carried, a required one is preferred).
+
+    ``reason`` says why the event has its role: the declared ``role:`` or the inference rule
+    that matched (see :mod:`codegen.plan.commerce`).
+    """
+
+    role: Role = Role.OTHER
+    declared: bool = False
+    reason: str = ""
+    money: tuple[str, ...] = ()  # the plan's money properties this event carries, plan order
+    order_id: str | None = None
+    checkout_id: str | None = None  # a checkout's own id, not the cart id it may also go by
+    cart_id: str | None = None
+    join_id: str | None = None  # for a checkout or cart: the id its purchase is found by
+    currency: str | None = None
+    line_items: str | None = None
+    named_like: Role | None = None  # the role the event's name suggests (lint hint only)
+
+    @property
+    def carries_money(self) -> bool:
+        return bool(self.money)
+
+
+@dataclass(frozen=True)
+class CommerceKeys:
+    """Plan-wide commerce vocabulary, from the plan's ``lint:`` block (defaults in filemodel).
+
+    ``amounts`` are the number properties, anywhere in the plan (events, objects, traits), that
+    hold an amount of money and are shown with Liquid's ``currency`` filter.
+    """
+
+    money: tuple[str, ...] = ()
+    order_id: tuple[str, ...] = ()
+    checkout_id: tuple[str, ...] = ()
+    cart_id: tuple[str, ...] = ()
+    currency: tuple[str, ...] = ()
+    line_items: tuple[str, ...] = ()
+    amounts: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True)
 class Event:
     name: str
@@ -127,7 +184,7 @@ class Event:
     additional_properties: bool = False
     doc: Doc = Doc()
     code_name: str = ""  # snake_case: file stem, tracker method, class-name base
-    role: str | None = None  # purchase | checkout | cart, when the plan declares it
+    commerce: Commerce = Commerce()
     location: Location = field(default=_NOWHERE, compare=False, repr=False)
 
 
@@ -250,6 +307,7 @@ class Plan:
     traits: tuple[Field, ...]
     segments: tuple[Segment, ...]
     messages: tuple[Message, ...]
+    commerce: CommerceKeys = CommerceKeys()
     source: str = field(default="", compare=False)
 
     def event(self, name: str) -> Event | None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import ir
+from . import commerce, ir
 from .diagnostics import Diagnostic, Level, Path
 from .filemodel import EventSpec, PlanFile, PropertySpec, TypeSpec
 from .loader import Document
@@ -311,16 +311,32 @@ class Resolver:
 
     def event(self, name: str, spec: EventSpec, anonymous: set[str]) -> ir.Event:
         path = ("events", name)
+        fields = self.fields(spec.properties, (*path, "properties"))
         return ir.Event(
             name,
-            self.fields(spec.properties, (*path, "properties")),
+            fields,
             name in anonymous,
             spec.additional_properties,
             _doc(spec),
             spec.code_name or event_code_name(name),
-            spec.role,
+            commerce.commerce(
+                name, fields, ir.Role(spec.role) if spec.role else None, self.spec.lint
+            ),
             self.document.locate(path),
         )
+
+    def commerce_keys(
+        self,
+        library: tuple[ir.Field, ...],
+        types: tuple[ir.ObjectType, ...],
+        events: tuple[ir.Event, ...],
+        traits: tuple[ir.Field, ...],
+    ) -> ir.CommerceKeys:
+        """The plan-wide commerce vocabulary and money amounts (:mod:`codegen.plan.commerce`)."""
+        everything = [*library, *traits]
+        everything += [f for t in types for f in t.fields]
+        everything += [f for e in events for f in e.fields]
+        return commerce.keys(self.spec.lint, everything)
 
     def check_type_cycles(self, types: tuple[ir.ObjectType, ...]) -> None:
         edges = {t.name: sorted(set(_type_refs(t.fields))) for t in types}
