@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from codegen import Options, generate
+from codegen.generators.render import yaml_str
 from codegen.journeys.engine import Engine
 from codegen.pipeline import load_plan_text
 
@@ -112,12 +113,12 @@ def test_generated_toml_yaml_and_python_stay_valid(name: str) -> None:
     """A NEL crashed black; an emoji made pyproject.toml invalid TOML; a C1 control made
     mkdocs.yml invalid YAML."""
     text = f"""
-plan: {{name: {json.dumps(name, ensure_ascii=False)}, slug: t, version: 1.0.0-rc.1+build.5,
-        description: {json.dumps(name, ensure_ascii=False)}}}
+plan: {{name: {yaml_str(name)}, slug: t, version: 1.0.0-rc.1+build.5,
+        description: {yaml_str(name)}}}
 identity: {{primary_id: customer_id}}
 events:
-  Order Completed: {{description: {json.dumps(name, ensure_ascii=False)}, properties: {{n: {{type: integer,
-    description: {json.dumps(name, ensure_ascii=False)}}}}}}}
+  Order Completed: {{description: {yaml_str(name)}, properties: {{n: {{type: integer,
+    description: {yaml_str(name)}}}}}}}
 traits:
   customer_id: {{type: string}}
 """
