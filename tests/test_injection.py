@@ -63,8 +63,8 @@ def test_py_doc_stays_inside_its_docstring(value: str) -> None:
     assert isinstance(func, ast.FunctionDef) and len(func.body) == 1
     doc = ast.get_docstring(func, clean=False)
     assert doc is not None
-    visible = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", value)
-    assert doc.split() == visible.split()  # same words; only layout may change
+    visible = value.replace("\r\n", "\n").replace("\r", "\n")
+    assert doc.split() == visible.split()  # same text (controls escaped); only layout may change
 
 
 @given(text_strategy)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
@@ -69,6 +70,7 @@ def environment(overrides: Path | None = None, liquid: bool = False) -> jinja2.E
         html=html_text,
         md_fence=md_fence,
         toml_str=toml_str,
+        yaml_str=yaml_str,
         json=to_json,
     )
     env.globals.update(tool_name=TOOL_NAME, tool_version=TOOL_VERSION)
@@ -93,27 +95,43 @@ def render(template: str, overrides: Path | None = None, **context: Any) -> str:
 # -- escaping, one filter per target ---------------------------------------------------------
 
 
+def _unsafe(char: str) -> bool:
+    """Characters no generated text file should carry raw: controls, line and paragraph
+    separators (``str.splitlines`` and YAML break lines on them), surrogates, noncharacters."""
+    return unicodedata.category(char) in ("Cc", "Cs", "Zl", "Zp", "Co", "Cn") or char in _BREAKS
+
+
+# str.splitlines() breaks on these besides \n and \r (NEL among them, which crashed black).
+_BREAKS = frozenset("\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff")
+
+
+def _escape_code(char: str) -> str:
+    point = ord(char)
+    return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
+
+
 def py_str(value: object) -> str:
-    """A Python string literal that evaluates to exactly ``value``."""
-    return (
-        json.dumps(str(value), ensure_ascii=False)
-        .replace("\u2028", "\\u2028")
-        .replace("\u2029", "\\u2029")
-    )
+    """A Python string literal that evaluates to exactly ``value``, on one line, with every
+    control or line-breaking character escaped."""
+    body = json.dumps(str(value), ensure_ascii=False)[1:-1]
+    return '"' + "".join(_escape_code(c) if _unsafe(c) else c for c in body) + '"'
 
 
 def py_comment(value: object) -> str:
     """Text safe on a single ``#`` comment line."""
-    return " ".join(str(value).split())
+    return " ".join("".join(c for c in str(value) if not _unsafe(c) or c.isspace()).split())
 
 
 def py_doc(value: object) -> str:
-    """Text safe inside a triple-quoted docstring: quotes and backslashes escaped, no controls."""
-    text = _CONTROL.sub("", str(value)).replace("\\", "\\\\").replace('"', '\\"')
-    return "\n".join(line.rstrip() for line in text.splitlines()).strip()
+    """Text safe inside a triple-quoted docstring: quotes and backslashes escaped, line breaks
+    kept, other controls and line separators written as escapes."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\r\n", "\n")
+    text = "".join(
+        _escape_code(c) if _unsafe(c) and c not in "\n\t" else c for c in text.replace("\r", "\n")
+    )
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # GFM: "_" inside a word never starts emphasis, so order_id stays readable unescaped.
 _MD_INLINE = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
@@ -169,8 +187,26 @@ def md_fence(text: str, info: str = "") -> str:
 
 
 def toml_str(value: object) -> str:
-    """A TOML basic string (JSON escapes are TOML escapes when everything is ASCII-escaped)."""
-    return json.dumps(str(value), ensure_ascii=True)
+    """A TOML basic string: quotes, backslashes and unsafe characters escaped (``\\UXXXXXXXX``
+    beyond the BMP: TOML has no surrogate pairs)."""
+    return _quoted(str(value))
+
+
+def yaml_str(value: object) -> str:
+    """A YAML double-quoted scalar: same escapes as TOML, which YAML 1.1 and 1.2 both read."""
+    return _quoted(str(value))
+
+
+def _quoted(text: str) -> str:
+    out = []
+    for char in text:
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif _unsafe(char):
+            out.append(_escape_code(char))
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
 
 
 def to_json(value: Any, indent: int | None = None) -> str:

@@ -7,6 +7,7 @@ plan window: plan text cannot change the statement.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -492,7 +493,13 @@ class _Compiler:
             return f"({typed} IS NULL OR {typed} NOT IN ({listed}))"
         if op == "contains":
             if kind is ir.Kind.ARRAY:
-                return f"list_contains({typed}, {_value(value, ir.Kind.STRING)})"
+                # The trait holds the array as JSON text: look for the element as JSON, so
+                # numbers, booleans and strings all compare by value (3 also finds 3.0).
+                needles = [json.dumps(value)]
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    needles = [json.dumps(int(value)), json.dumps(float(value))]
+                found = " OR ".join(f"json_contains({typed}, {literal(n)})" for n in needles)
+                return f"coalesce({found}, FALSE)"
             return f"contains({typed}, {_value(value, ir.Kind.STRING)})"
         symbol = {"equals": "=", "not_equals": "<>", "greater_than": ">", "less_than": "<"}[op]
         if op == "not_equals":

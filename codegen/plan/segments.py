@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from . import ir
@@ -280,6 +281,24 @@ class AudienceResolver:
         elif op == "exists" and not isinstance(value, bool):
             self.r.error(path, "segment/value-type", "`exists` takes true or false", None)
             return False
+        if kind.is_temporal and op in (
+            "equals",
+            "not_equals",
+            "greater_than",
+            "less_than",
+            "in",
+            "not_in",
+        ):
+            for literal in literals or (value,):
+                if not timestamp_literal(kind, literal):
+                    self.r.error(
+                        path,
+                        "segment/value-type",
+                        f"`{literal}` is not a {'date' if kind is ir.Kind.DATE else 'timestamp'}",
+                        "write an ISO 8601 date (2026-01-31) or an RFC 3339 timestamp "
+                        "(2026-01-31T09:30:00Z)",
+                    )
+                    return False
         ok = True
         enum = None if (op == "contains" and kind is ir.Kind.STRING) else target.bounds.enum
         literal_kind = (
@@ -448,3 +467,24 @@ def _op_fields() -> tuple[str, ...]:
 
 def _alias(key: str) -> str:
     return "in" if key == "in_" else key
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+
+
+def timestamp_literal(kind: ir.Kind, value: object) -> bool:
+    """A segment literal for a date or datetime field: an ISO 8601 date, or (for datetimes) an
+    RFC 3339 timestamp with an offset; both must name a real day and time."""
+    if not isinstance(value, str):
+        return False
+    try:
+        if _DATE.fullmatch(value):
+            date.fromisoformat(value)
+            return True
+        if kind is ir.Kind.DATETIME and _DATE_TIME.fullmatch(value):
+            datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+            return True
+    except ValueError:
+        return False
+    return False

@@ -1,0 +1,132 @@
+"""Named regression tests for defects found by the plan fuzzer and by hostile plans.
+
+Each test names the defect it guards against; the fuzzer (tests/test_fuzz.py) keeps looking
+for new ones.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from codegen import Options, generate
+from codegen.generators.render import yaml_str
+from codegen.journeys.engine import Engine
+from codegen.pipeline import load_plan_text
+
+ARRAY_TRAITS = """
+plan: {name: T, slug: t, version: 1.0.0}
+identity: {primary_id: customer_id}
+events:
+  Order Completed:
+    description: x
+    properties: {n: {type: integer}}
+traits:
+  customer_id: {type: string}
+  tags: {type: array, items: {type: integer}}
+  names: {type: array, items: {type: string}}
+segments:
+  has_three:
+    conditions: {trait: tags, contains: 3}
+  has_bob:
+    conditions: {trait: names, contains: bob}
+  has_seven:
+    conditions: {trait: tags, contains: 7}
+"""
+
+
+def test_contains_on_array_traits_runs_in_simulate(tmp_path: Path) -> None:
+    """`contains` on an array trait passed lint, then DuckDB refused the SQL in `simulate`."""
+    loaded = load_plan_text(ARRAY_TRAITS, "plan.yaml")
+    assert loaded.plan is not None and loaded.spec is not None, loaded.diagnostics
+    messages = [
+        {
+            "type": "identify",
+            "userId": "u1",
+            "messageId": "m1",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "traits": {"tags": [1, 3], "names": ["bob"]},
+        },
+        {
+            "type": "identify",
+            "userId": "u2",
+            "messageId": "m2",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "traits": {"tags": [13, 3.0], "names": ["bobby"]},
+        },
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(m) + "\n" for m in messages))
+    result = Engine(loaded.plan, loaded.spec.lint, [str(log)]).simulate(
+        datetime(2026, 1, 2, tzinfo=UTC)
+    )
+    members = {m.segment: m.members for m in result.segments}
+    assert members == {"has_three": ("u1", "u2"), "has_bob": ("u1",), "has_seven": ()}
+
+
+@pytest.mark.parametrize(
+    ("trait_type", "literal", "ok"),
+    [
+        ("datetime", "not a date", False),
+        ("datetime", "2026-02-30", False),
+        ("datetime", "2026-01-31T25:00:00Z", False),
+        ("datetime", "last tuesday", False),
+        ("datetime", "2026-01-31", True),
+        ("datetime", "2026-01-31T09:30:00Z", True),
+        ("datetime", "2026-01-31T09:30:00+02:00", True),
+        ("date", "2026-01-31", True),
+        ("date", "2026-01-31T09:30:00Z", False),
+    ],
+)
+def test_segment_date_literals_must_parse(trait_type: str, literal: str, ok: bool) -> None:
+    """`greater_than: "not a date"` on a datetime trait used to lint clean."""
+    text = f"""
+plan: {{name: T, slug: t, version: 1.0.0}}
+identity: {{primary_id: customer_id}}
+events:
+  Order Completed: {{description: x}}
+traits:
+  customer_id: {{type: string}}
+  born: {{type: {trait_type}}}
+segments:
+  old:
+    conditions: {{trait: born, less_than: "{literal}"}}
+"""
+    loaded = load_plan_text(text, "plan.yaml")
+    errors = [d for d in loaded.diagnostics if d.code == "segment/value-type"]
+    assert bool(errors) is not ok
+    for d in errors:
+        assert d.location.line == 11
+
+
+HOSTILE_NAMES = ["Glow \x85 Shop", "Emoji 𝔘 🎉 Shop", "C1 \x9b control", 'Quote " and \\ back']
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_generated_toml_yaml_and_python_stay_valid(name: str) -> None:
+    """A NEL crashed black; an emoji made pyproject.toml invalid TOML; a C1 control made
+    mkdocs.yml invalid YAML."""
+    text = f"""
+plan: {{name: {yaml_str(name)}, slug: t, version: 1.0.0-rc.1+build.5,
+        description: {yaml_str(name)}}}
+identity: {{primary_id: customer_id}}
+events:
+  Order Completed: {{description: {yaml_str(name)}, properties: {{n: {{type: integer,
+    description: {yaml_str(name)}}}}}}}
+traits:
+  customer_id: {{type: string}}
+"""
+    loaded = load_plan_text(text, "plan.yaml")
+    assert loaded.plan is not None, [d.render() for d in loaded.diagnostics]
+    files = generate(loaded.plan, Options(cache_dir=None, workers=1))
+    assert tomllib.loads(files["python/pyproject.toml"])["project"]["description"].endswith(name)
+    assert yaml.safe_load(files["mkdocs.yml"])["site_name"].startswith(name)
+    for path, source in files.items():
+        if path.endswith(".py"):
+            ast.parse(source)
