@@ -18,6 +18,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from codegen.plan.names import loose_key, snake
+from codegen.plan.segments import liquid_addressable
 
 # Lint rules about style and conventions (they would reject hostile names or random shapes);
 # correctness rules (references, types, collisions) stay on.
@@ -138,6 +139,8 @@ HOSTILE_PIECES = [
     "\U0001d518",
     "🎉",
     "\t",
+    "\r",
+    "\r\n",
     "\u2028",
     "\u0085",
     "[x]",
@@ -449,7 +452,7 @@ def _audiences(
         message: dict[str, Any] = {
             "channel": draw(st.sampled_from(["email", "sms", "push", "in_app", "webhook"])),
             "trigger": event,
-            "fields": [f"event.{p}" for p in chosen if "." not in p]
+            "fields": [f"event.{p}" for p in chosen if "." not in p and liquid_addressable(p)]
             + (["customer.customer_id"] if draw(st.booleans()) else []),
         }
         if draw(st.booleans()):

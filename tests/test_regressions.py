@@ -130,3 +130,27 @@ traits:
     for path, source in files.items():
         if path.endswith(".py"):
             ast.parse(source)
+
+
+@pytest.mark.parametrize("name", ["}} sys", "a {% if %}", "both ' and \"", "line\rbreak"])
+def test_message_fields_liquid_cannot_name_are_located_errors(name: str) -> None:
+    """A property named `}} sys` in a message made the generated Liquid sample unparsable;
+    one with both quote characters silently read another key."""
+    text = f"""
+plan: {{name: T, slug: t, version: 1.0.0}}
+identity: {{primary_id: customer_id}}
+events:
+  Order Completed:
+    description: x
+    properties: {{{yaml_str(name)}: {{type: string}}, ok: {{type: string}}}}
+traits:
+  customer_id: {{type: string}}
+messages:
+  receipt:
+    channel: email
+    trigger: Order Completed
+    fields: [event.ok, {yaml_str("event." + name)}]
+"""
+    loaded = load_plan_text(text, "plan.yaml")
+    errors = [d for d in loaded.diagnostics if d.code == "message/liquid-name"]
+    assert len(errors) == 1 and errors[0].location.line == 14, loaded.diagnostics

@@ -415,6 +415,17 @@ class AudienceResolver:
     ) -> None:
         namespace, _, rest = ref.partition(".")
         parts = tuple(rest.split(".")) if rest else ()
+        unreadable = next((p for p in parts if not liquid_addressable(p)), None)
+        if unreadable is not None:
+            self.r.error(
+                path,
+                "message/liquid-name",
+                f"`{unreadable}` cannot be read in Customer.io Liquid",
+                "Liquid has no escapes: a name holding `{{`, `}}`, `{%`, `%}`, a line break, or "
+                "both quote characters cannot be written as a key; rename the property or leave "
+                "it out of the message",
+            )
+            return
         if namespace == "event":
             if trigger is None:
                 self.r.error(
@@ -447,6 +458,20 @@ class AudienceResolver:
                 f"`{ref}` must start with `event.` or `customer.`",
                 "trigger event properties are `event.<name>`, traits `customer.<name>`",
             )
+
+
+_LIQUID_DELIMITERS = ("{{", "}}", "{%", "%}")
+
+
+def liquid_addressable(name: str) -> bool:
+    """Whether a Liquid template can name this key (``event["..."]``): Liquid strings have no
+    escapes and its lexer ends an output or tag at the first closing delimiter."""
+    return not (
+        any(d in name for d in _LIQUID_DELIMITERS)
+        or ("'" in name and '"' in name)
+        or "\n" in name
+        or "\r" in name
+    )
 
 
 _OPERATOR_HINTS = {
