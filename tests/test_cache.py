@@ -146,6 +146,7 @@ def _writer(folder: str, writer: int) -> list[str]:
     return bad
 
 
+@pytest.mark.slow
 def test_concurrent_writers_never_expose_a_partial_entry(tmp_path: Path) -> None:
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=4, mp_context=spawn) as pool:
