@@ -4,7 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: generate test check lint clean
+# The tests must never write to the user's cache (tests/conftest.py points every cache at a temp
+# folder); `test` fails when anything under this folder is newer than the start of the run.
+GUARDED_CACHE ?= $(HOME)/.cache/codegen
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider
+
+.PHONY: generate test test-fast static check lint clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +21,28 @@ generate: $(STAMP)
 	$(BIN)/codegen generate plans/
 	$(BIN)/codegen schema -o plans/tracking-plan.schema.json
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+# Static checks first, so pytest's summary is the last thing `make test` prints.
+test: $(STAMP) static
+	@$(call guarded,$(PYTEST))
+
+# For local iteration: leaves out tests marked slow (the corpus and end-to-end runs).
+test-fast: $(STAMP)
+	@$(call guarded,$(PYTEST) -m "not slow")
+
+static: $(STAMP)
+	$(BIN)/ruff check codegen tests bench
+	$(BIN)/black --check --quiet codegen tests bench
+	$(BIN)/mypy codegen
+
+# $(call guarded,COMMAND): run COMMAND, then fail if it wrote anything under $(GUARDED_CACHE).
+define guarded
+set -e; stamp=$$(mktemp); trap 'rm -f "$$stamp"' EXIT; \
+echo '$(1)'; $(1); \
+if [ -d "$(GUARDED_CACHE)" ] && [ -n "$$(find "$(GUARDED_CACHE)" -newer "$$stamp" -print -quit)" ]; then \
+	echo "error: the tests wrote to $(GUARDED_CACHE) (they must use a temp folder):" >&2; \
+	find "$(GUARDED_CACHE)" -newer "$$stamp" | head -n 20 >&2; exit 1; \
+fi
+endef
 
 check: $(STAMP)
 	$(BIN)/codegen check plans/

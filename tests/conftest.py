@@ -1,11 +1,12 @@
-"""Shared helpers: the repository root, the CLI run in-process, loading plans from text."""
+"""Shared helpers: the repository root, the third-party corpus, a hermetic environment, the CLI
+run in-process, loading plans from text."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,49 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"
 PLANS = sorted((ROOT / "plans").glob("*.yaml"))
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+
+
+def find_corpus() -> Path | None:
+    """Third-party plans and schemas (``shared/corpus`` beside the repository, as on every
+    developer machine and in CI, or ``$CODEGEN_CORPUS``). They stay outside the repository."""
+    if explicit := os.environ.get("CODEGEN_CORPUS"):
+        return Path(explicit).resolve()
+    beside = ROOT.parent / "shared" / "corpus"
+    return beside if beside.is_dir() else None
+
+
+CORPUS = find_corpus()
+NO_CORPUS = (
+    f"third-party corpus not found: no {ROOT.parent / 'shared' / 'corpus'} and no "
+    "$CODEGEN_CORPUS (set it to a copy of shared/corpus to run these tests)"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if CORPUS is not None and not CORPUS.is_dir():  # asked for: a typo must not skip tests
+        raise pytest.UsageError(f"CODEGEN_CORPUS={CORPUS}: no such folder")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``corpus`` are skipped, all with the one reason, when there is no corpus."""
+    if CORPUS is not None:
+        return
+    skip = pytest.mark.skip(reason=NO_CORPUS)
+    for item in items:
+        if item.get_closest_marker("corpus"):
+            item.add_marker(skip, append=False)  # before pytest's "empty parameter set" skip
+
+
+@pytest.fixture(autouse=True, scope="session")
+def hermetic_caches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point every cache the code under test (and every subprocess it starts, which inherits
+    the environment) could write at a session temp folder, never ~/.cache. `make test` checks
+    that ~/.cache/codegen is left untouched."""
+    root = tmp_path_factory.mktemp("caches")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CODEGEN_CACHE_DIR", str(root / "codegen"))
+        patch.setenv("XDG_CACHE_HOME", str(root / "xdg"))  # pip, black, ... in subprocesses
+        yield root
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ def _generate_in_subprocess(out: Path, seed: str) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow
 def test_deterministic_across_runs_and_hash_seeds(tmp_path: Path) -> None:
     first = _generate_in_subprocess(tmp_path / "a", "1")
     second = _generate_in_subprocess(tmp_path / "b", "4242")

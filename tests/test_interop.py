@@ -21,13 +21,18 @@ from codegen.interop.segment import export_segment, import_segment
 from codegen.pipeline import load_plan_text
 from codegen.plan.names import event_class
 
-from .conftest import ROOT, CliFn
+from .conftest import CORPUS, CliFn
 from .schema_strategy import from_schema
 from .sdk_support import import_sdk, write_sdk
 
-CORPUS = ROOT / "tests" / "corpus"  # copies of ../shared/corpus (see its README)
-SEGMENT = sorted((CORPUS / "segment-typewriter").glob("*.json"))
-IGLU = CORPUS / "snowplow-iglu-central" / "schemas"
+# Third-party files, read in place from shared/corpus (tests/conftest.py finds it; without it the
+# tests marked `corpus` are skipped).
+SHARED = CORPUS or Path("shared/corpus")
+TYPEWRITER = SHARED / "segment-typewriter"
+SEGMENT = [
+    TYPEWRITER / n for n in ("plan-v1.json", "plan-v2-sanitized.json", "telemetry-plan.json")
+]
+IGLU = SHARED / "snowplow-iglu-central" / "schemas"
 
 
 def imported(path: Path) -> str:
@@ -46,6 +51,8 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Any, P
     return out
 
 
+@pytest.mark.slow
+@pytest.mark.corpus
 @pytest.mark.parametrize("name", [p.stem for p in SEGMENT])
 def test_segment_corpus_imports_generates_and_type_checks(
     packages: dict[str, tuple[Any, Path]], name: str
@@ -61,6 +68,7 @@ def test_segment_corpus_imports_generates_and_type_checks(
     assert mypy.returncode == 0, mypy.stdout
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("path", SEGMENT, ids=lambda p: p.stem)
 def test_round_trip_import_export_import(path: Path) -> None:
     first = imported(path)
@@ -78,8 +86,9 @@ def _body(text: str) -> str:
     return text.split("\n\n", 1)[1]  # without the header comment
 
 
+@pytest.mark.corpus
 def test_imports_keep_wire_names_and_report_renames() -> None:
-    path = CORPUS / "segment-typewriter" / "plan-v1.json"
+    path = TYPEWRITER / "plan-v1.json"
     result = import_segment(json.loads(path.read_text()), "plan-v1.json")
     assert result.text is not None
     plan = load_plan_text(result.text).plan
@@ -99,8 +108,12 @@ def _original_properties(event: dict[str, Any]) -> dict[str, Any]:
     return event["rules"]["properties"]["properties"]
 
 
-CONFIG_API = json.loads((CORPUS / "segment-typewriter" / "plan-v1.json").read_text())
-EVENTS = [e for e in CONFIG_API["rules"]["events"] if _original_properties(e).get("properties")]
+CONFIG_API = json.loads((TYPEWRITER / "plan-v1.json").read_text()) if CORPUS else {}
+EVENTS = [
+    e
+    for e in CONFIG_API.get("rules", {}).get("events", [])
+    if _original_properties(e).get("properties")
+]
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +123,8 @@ def typewriter_sdk(packages: dict[str, tuple[Any, Path]]) -> tuple[Any, Any, dic
     return plan, import_sdk(folder, plan.slug), schemas
 
 
+@pytest.mark.slow
+@pytest.mark.corpus
 @pytest.mark.parametrize("event", EVENTS, ids=lambda e: e["name"])
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
@@ -192,6 +207,8 @@ def test_unsupported_constructs_are_warnings_with_pointers(tmp_path: Path) -> No
     assert "max_length: 5" in result.text and "nullable: true" in result.text
 
 
+@pytest.mark.slow
+@pytest.mark.corpus
 def test_iglu_central_imports_and_generates_mypy_clean(tmp_path: Path) -> None:
     files = sorted(p for p in IGLU.rglob("*") if p.is_file())
     result = import_schemas(IGLU)

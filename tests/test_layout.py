@@ -79,6 +79,6 @@ def test_imports_run_down_the_pipeline(path: Path) -> None:
 )
 def test_every_stage_folder_says_what_it_owns(folder: Path) -> None:
     doc = ast.get_docstring(ast.parse((folder / "__init__.py").read_text(encoding="utf-8")))
-    assert doc and "TODO" not in doc and len(doc) > 40, (
-        f"{folder.name}/__init__.py needs a docstring"
-    )
+    assert (
+        doc and "TODO" not in doc and len(doc) > 40
+    ), f"{folder.name}/__init__.py needs a docstring"
