@@ -11,11 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from codegen.cli.app import app
 from codegen.pipeline import load_plan, load_plan_text
 from codegen.plan import ir
+
+# `pytest --hypothesis-profile deep`: many more examples everywhere, the plan fuzzer included
+# (tests/test_fuzz.py runs a fixed seed set of 25 plans otherwise).
+settings.register_profile("deep", max_examples=500, deadline=None)
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "cases"

@@ -37,6 +37,8 @@ from codegen.plan.diagnostics import Level
 
 from .plan_fuzz import mutated_plans, plans
 
+pytestmark = pytest.mark.slow
+
 # The deep profile (``--hypothesis-profile deep``) raises the number of examples.
 EXAMPLES = max(settings.default.max_examples, 500) if settings.default.max_examples >= 500 else 25
 MUTATIONS = EXAMPLES * 2
