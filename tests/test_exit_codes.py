@@ -295,3 +295,27 @@ def test_traceback_goes_to_a_temp_file_when_the_state_folder_is_unwritable(
     assert result.exit_code == 3
     [saved] = (tmp_path / "tmp").glob("codegen-crash-*.txt")
     assert f"traceback saved to {saved}" in result.stderr
+
+
+def test_readme_documents_every_exit_code_and_command() -> None:
+    from typer.main import get_command
+
+    from codegen.cli import app
+    from codegen.cli.policy import ExitCode
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    codes = readme.split("\n## Exit codes\n")[1].split("\n## ")[0]
+    assert [int(line[2]) for line in codes.splitlines() if re.match(r"\| \d \|", line)] == [
+        int(code) for code in ExitCode
+    ]
+    reference = readme.split("\n## CLI reference\n")[1].split("\n## ")[0]
+    root = get_command(app)
+    groups = getattr(root, "commands", {})
+    names = [
+        f"{name} {sub}" if getattr(command, "commands", None) else name
+        for name, command in groups.items()
+        for sub in (getattr(command, "commands", None) or [""])
+    ]
+    assert len(names) == 12
+    for name in names:
+        assert f"| `codegen {name} " in reference, name

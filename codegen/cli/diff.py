@@ -46,10 +46,10 @@ def diff(
     if base is not None and len(plans) == 1:
         old, new = _plan_at(base, plans[0]), plans[0]
     elif base is None and len(plans) == 2:
-        old, new = load_plan(plans[0], str(plans[0])), plans[1]
+        old, new = load_plan(plans[0]), plans[1]
     else:
         fail("give OLD NEW, or NEW with --base REF")
-    before, after = usable([old, load_plan(new, str(new))])
+    before, after = usable([old, load_plan(new)])
     result = diff_plans(before.plan, after.plan)
     if fmt is DiffFormat.json:
         # TODO(interop): this document belongs in interop/diff_report.py next to text/markdown.

@@ -16,6 +16,9 @@ Exit codes (README.md, "Exit codes", has the same table):
   express.
 - 3 ``INTERNAL``: a bug in codegen. One line on stderr names the command and the file holding the
   full traceback (see :func:`crash_file`); never a raw traceback.
+
+Diagnostics about a plan always carry ``file:line:column``. ``lint``, ``generate`` and ``check``
+print a plan's warnings; the other commands print a plan's diagnostics only when it has errors.
 """
 
 from __future__ import annotations
@@ -147,7 +150,7 @@ def usable(loaded: Sequence[Loaded], *, show_warnings: bool = False) -> list[Usa
 
 def require_plan(path: Path) -> Usable:
     """The plan at ``path`` for a command that needs a plan without errors."""
-    [plan] = usable([load_plan(path, str(path))])
+    [plan] = usable([load_plan(path)])
     return plan
 
 
@@ -165,7 +168,7 @@ def plan_files(paths: Sequence[Path]) -> list[Path]:
 
 
 def load_plans(paths: Sequence[Path]) -> list[tuple[Path, Loaded]]:
-    return [(file, load_plan(file, str(file))) for file in plan_files(paths)]
+    return [(file, load_plan(file)) for file in plan_files(paths)]
 
 
 # -- other inputs and outputs --------------------------------------------------------------------
