@@ -319,3 +319,11 @@ def test_readme_documents_every_exit_code_and_command() -> None:
     assert len(names) == 12
     for name in names:
         assert f"| `codegen {name} " in reference, name
+
+
+def test_diff_base_needs_only_to_resolve(cli: CliFn, tmp_path: Path) -> None:
+    old, _ = _error_plans(tmp_path)["lint error"]
+    assert cli("diff", old, GLOW).exit_code == 0  # the old plan's lint errors are history
+    unresolved = cli("diff", CASES / "bad" / "dangling_refs.yaml", GLOW)
+    assert unresolved.exit_code == 1
+    assert _located(unresolved.stderr, CASES / "bad" / "dangling_refs.yaml")

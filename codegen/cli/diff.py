@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from ..pipeline import Loaded, load_plan, load_plan_text
-from .policy import ExitCode, fail, out, stop, usable
+from .policy import ExitCode, baseline, fail, out, stop, usable
 
 
 class DiffFormat(enum.StrEnum):
@@ -49,7 +49,8 @@ def diff(
         old, new = load_plan(plans[0]), plans[1]
     else:
         fail("give OLD NEW, or NEW with --base REF")
-    before, after = usable([old, load_plan(new)])
+    before = baseline(old)
+    [after] = usable([load_plan(new)])
     result = diff_plans(before.plan, after.plan)
     if fmt is DiffFormat.json:
         # TODO(interop): this document belongs in interop/diff_report.py next to text/markdown.

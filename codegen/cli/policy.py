@@ -6,9 +6,10 @@ Exit codes (README.md, "Exit codes", has the same table):
 
 - 0 ``OK``: the command did what was asked. Warnings alone do not fail (unless ``--strict``).
 - 1 ``FINDINGS``: the input was read and something in it is wrong: a plan with errors (unknown
-  keys, wrong values, dangling references, lint errors), warnings with ``--strict``, stale
-  generated output, template errors, violations beyond ``--max-violations``, a version bumped
-  too little or a ``--fail-on`` match, an import source with errors.
+  keys, wrong values, dangling references, lint errors; for ``diff`` see :func:`baseline`),
+  warnings with ``--strict``, stale generated output, template errors, violations beyond
+  ``--max-violations``, a version bumped too little or a ``--fail-on`` match, an import source
+  with errors.
 - 2 ``UNUSABLE``: the command could not run on what it was given: a usage error or a bad option
   value, an input that is missing or cannot be read or parsed at all (I/O error, not UTF-8,
   invalid YAML or JSON, duplicate keys, alias bombs, over the size limit: the ``load/*``
@@ -146,6 +147,15 @@ def usable(loaded: Sequence[Loaded], *, show_warnings: bool = False) -> list[Usa
     if show_warnings:
         show(diagnostics)
     return good
+
+
+def baseline(loaded: Loaded) -> Usable:
+    """A plan compared against (``diff``'s OLD): it must resolve, but its lint errors are history,
+    not findings of this run, so they are neither printed nor failing."""
+    if loaded.plan is None or loaded.spec is None:
+        show(loaded.diagnostics)
+        stop(max(exit_code(loaded.diagnostics), ExitCode.FINDINGS))
+    return Usable(loaded.plan, loaded.spec, loaded.diagnostics)
 
 
 def require_plan(path: Path) -> Usable:
