@@ -54,6 +54,7 @@ def _engine(plan: Path, logs: list[str], window: str | None, memory_limit: str |
     suppression = parse_window(window) if window else None
     if window and suppression is None:
         fail(f"`{window}` is not a window (e.g. `1 hour`)")
+    # TODO(journeys): DuckDB's size syntax belongs next to the Engine that sets it.
     if memory_limit is not None and not re.fullmatch(
         r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit, re.IGNORECASE
     ):

@@ -270,11 +270,13 @@ class Group(TyperGroup):
     """A command group that turns any unexpected exception of a subcommand into
     :func:`internal_error` (exit 3). Every ``typer.Typer`` of the CLI uses it."""
 
+    # The base class annotates the Context of typer's private vendored click; typer.Context is
+    # the public subclass it passes.
     def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError):
+            raise  # exits, usage errors (2) and a closed pipe are typer's to handle
         except Exception as exc:
             command = " ".join(p for p in (ctx.command_path, ctx.invoked_subcommand) if p)
             internal_error(command, exc)
