@@ -6,10 +6,10 @@ Public API::
     files = codegen.generate(loaded.plan)                         # {relative path: text}
 """
 
-from .config import Options, OutputMode
+from .config import Options
 from .generators import generate
 from .pipeline import Loaded, load_plan, load_plan_text
-from .plan.diagnostics import Diagnostic, Level, Location, PlanError
+from .plan.diagnostics import Diagnostic, Level, Location
 
 __all__ = [
     "Diagnostic",
@@ -17,8 +17,6 @@ __all__ = [
     "Loaded",
     "Location",
     "Options",
-    "OutputMode",
-    "PlanError",
     "generate",
     "load_plan",
     "load_plan_text",

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 TOOL_NAME = "codegen"
 TOOL_VERSION = "0.1.0"
-
-
-class OutputMode(enum.Enum):
-    WRITE = "write"
-    CHECK = "check"
-    DIFF = "diff"
 
 
 @dataclass(frozen=True)

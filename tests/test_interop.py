@@ -234,6 +234,7 @@ def test_iglu_central_imports_and_generates_mypy_clean(tmp_path: Path) -> None:
 
 BASE = """
 plan: {name: D, slug: d, version: 1.0.0}
+lint: {disable: [commerce/money-event]}
 identity: {primary_id: customer_id, user_id_pattern: "^c_", anonymous_allowed: [Page Seen]}
 events:
   Order Completed:

@@ -72,7 +72,7 @@ def lint(plan: ir.Plan, config: LintConfig, document: Document) -> list[Diagnost
 
 
 def _unknown_rule(code: str, location: Location) -> Diagnostic:
-    from ..plan.resolve import did_you_mean
+    from ..plan.suggest import did_you_mean
 
     return Diagnostic(
         location,

@@ -20,8 +20,8 @@ from liquid.exceptions import LiquidError
 from ..plan import ir
 from ..plan.diagnostics import Diagnostic, Level, Location
 from ..plan.names import loose_key
-from ..plan.resolve import did_you_mean
 from ..plan.segments import members
+from ..plan.suggest import did_you_mean
 
 # Customer.io person attributes that exist without being declared as traits.
 BUILTIN_CUSTOMER = frozenset({"id", "cio_id", "email", "created_at"})

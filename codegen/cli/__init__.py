@@ -1,6 +1,9 @@
 """The command line: presentation only (arguments, printing, exit codes).
 
-May import every stage; nothing imports it.
+``policy`` is the one place that loads inputs, prints diagnostics, picks exit codes and reports
+internal errors; ``app`` wires the commands (one module per family: ``generate``, ``lint``,
+``validate``, ``interop``, ``diff``, ``journeys``, ``schema``). May import every stage; nothing
+imports it.
 """
 
 from .app import app, main

@@ -11,7 +11,7 @@ Path = tuple[PathPart, ...]
 
 
 class Level(enum.IntEnum):
-    """Severity, ordered so that ``max()`` gives the worst."""
+    """Severity, ordered from least to most severe."""
 
     INFO = 1
     WARNING = 2
@@ -75,17 +75,14 @@ class Diagnostic:
         return text
 
 
-def worst(diagnostics: Iterable[Diagnostic]) -> Level | None:
-    levels = [d.level for d in diagnostics]
-    return max(levels) if levels else None
-
-
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.level is Level.ERROR for d in diagnostics)
 
 
 class PlanError(Exception):
-    """Raised by the public API when a plan cannot be used; carries every diagnostic."""
+    """Nothing raises this any more: :func:`codegen.load_plan` returns diagnostics instead and
+    generation of a resolved plan does not fail on the plan. Kept only because
+    ``generators/jsonschema.py`` still imports it; delete both together."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
         self.diagnostics = tuple(sorted(diagnostics))

@@ -7,7 +7,6 @@ produce the published JSON Schema of the format (``codegen schema``) used by edi
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from typing import Annotated, Any, Literal
@@ -18,6 +17,7 @@ from . import commerce
 from .diagnostics import Diagnostic, Level, Path
 from .ir import RoleName
 from .loader import Document
+from .suggest import closest
 
 Scalar = str | int | float | bool
 Number = int | float
@@ -392,10 +392,10 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 def _suggest(key: str, allowed: list[str]) -> str | None:
     if not allowed:
         return None
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    close = closest(key, allowed)
     listing = ", ".join(allowed)
     if close:
-        return f"did you mean `{close[0]}`? allowed keys: {listing}"
+        return f"did you mean `{close}`? allowed keys: {listing}"
     return f"allowed keys: {listing}"
 
 

@@ -7,7 +7,6 @@ fields that do not exist. Conventions and style are :mod:`codegen.lint`'s job.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -19,6 +18,7 @@ from .diagnostics import Diagnostic, Level, Path
 from .filemodel import EventSpec, PlanFile, PropertySpec, TypeSpec
 from .loader import Document
 from .names import event_code_name, python_name
+from .suggest import did_you_mean
 
 _STRING_ONLY = ("format", "pattern", "min_length", "max_length")
 _NUMERIC_ONLY = ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum")
@@ -35,12 +35,6 @@ _CONSTRAINTS = (
 )
 _ENUM_KINDS = (ir.Kind.STRING, ir.Kind.INTEGER, ir.Kind.NUMBER)
 _DEFAULT_BASE_URI = "https://tracking-plans.invalid/"
-
-
-def did_you_mean(name: str, choices: Iterable[str]) -> str | None:
-    """``did you mean `x`?`` for the closest of ``choices``, or None."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
 
 
 @dataclass

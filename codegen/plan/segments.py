@@ -10,7 +10,8 @@ from typing import Any
 from . import ir
 from .diagnostics import Path
 from .filemodel import Condition, MessageSpec, SegmentSpec, _Operators
-from .resolve import Resolver, _doc, did_you_mean, value_fits
+from .resolve import Resolver, _doc, value_fits
+from .suggest import did_you_mean
 
 _HEADS = ("all", "any", "performed", "not_performed", "trait", "in_segment", "not_in_segment")
 _OPERATORS = (

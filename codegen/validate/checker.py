@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -13,6 +12,7 @@ import orjson
 from ..generators.jsonschema import event_document, identify_document
 from ..plan import ir
 from ..plan.names import loose_key
+from ..plan.suggest import closest
 from .fast import FastPath
 
 SKIPPED_TYPES = frozenset({"page", "screen", "group", "alias"})
@@ -273,11 +273,10 @@ def _closest(event: str, names: tuple[str, ...]) -> str | None:
     synonym = SYNONYMS.get(key)
     if synonym in names:
         return f"did you mean `{synonym}`? (the Segment spec name for `{event}`)"
-    close = (
-        difflib.get_close_matches(event, names, n=1, cutoff=0.5)
-        or [n for n in names if key in loose_key(n) or loose_key(n) in key][:1]
+    close = closest(event, names, cutoff=0.5) or next(
+        (n for n in names if key in loose_key(n) or loose_key(n) in key), None
     )
-    return f"did you mean `{close[0]}`?" if close else None
+    return f"did you mean `{close}`?" if close else None
 
 
 def _keyword(schema_path: list[Any]) -> str:
@@ -305,7 +304,7 @@ def _hint(schema: dict[str, Any], keyword: str, error: Any) -> str | None:
         value = error.instance
         if isinstance(value, str):
             near = next((o for o in options if loose_key(o) == loose_key(value)), None)
-            near = near or next(iter(difflib.get_close_matches(value, options, n=1)), None)
+            near = near or closest(value, options)
             if near:
                 return f"did you mean `{near}`?"
         return "allowed: " + ", ".join(options[:10])
@@ -315,9 +314,9 @@ def _hint(schema: dict[str, Any], keyword: str, error: Any) -> str | None:
         allowed = list(_subschema(schema, error.schema_path[:-1]).get("properties", {}))
         unexpected = [str(u) for u in getattr(error.kind, "unexpected", [])]
         for name in unexpected:
-            close = difflib.get_close_matches(name, allowed, n=1)
+            close = closest(name, allowed)
             if close:
-                return f"did you mean `{close[0]}`? (unplanned properties are rejected)"
+                return f"did you mean `{close}`? (unplanned properties are rejected)"
         return "add it to the plan, or stop sending it"
     if keyword == "format" and "date-time" in error.message:
         return "send an RFC 3339 timestamp with a time zone, e.g. 2026-01-15T09:30:00Z"

@@ -1,0 +1,85 @@
+"""`codegen generate` and `codegen check`: the generated folders, written or compared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import Options
+from ..generators import generate as generate_files
+from ..generators.cache import default_cache_dir
+from ..generators.paths import UnsafeOutputError
+from ..output.writer import changes, write
+from .options import CacheOpt, NoCacheOpt, OutOpt, PlanArg, TemplatesOpt
+from .policy import ExitCode, err, fail, load_plans, out, stop, usable
+
+
+def _options(templates: Path | None, cache_dir: Path | None, no_cache: bool) -> Options:
+    return Options(
+        templates=templates, cache_dir=None if no_cache else (cache_dir or default_cache_dir())
+    )
+
+
+def _generated(
+    paths: list[Path], out_dir: Path | None, options: Options
+) -> dict[Path, dict[str, str]]:
+    """Every plan's files by output folder, in memory; exits if any plan has errors."""
+    plans = [
+        u.plan for u in usable([loaded for _, loaded in load_plans(paths)], show_warnings=True)
+    ]
+    results: dict[Path, dict[str, str]] = {}
+    for plan in plans:
+        if out_dir is not None and len(plans) == 1:
+            target = out_dir
+        else:
+            target = (out_dir or Path("generated")) / plan.slug
+        results[target] = generate_files(plan, options)
+    return results
+
+
+def generate(
+    plans: PlanArg,
+    out_dir: OutOpt = None,
+    templates: TemplatesOpt = None,
+    cache_dir: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Generate every artefact from the plan(s). Writes nothing if any plan has errors."""
+    for target, files in _generated(
+        plans, out_dir, _options(templates, cache_dir, no_cache)
+    ).items():
+        try:
+            changed = write(target, files)
+        except UnsafeOutputError as exc:
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"cannot write {target}: {exc}")
+        err.print(f"{target}: {len(files)} files, {len(changed)} changed", markup=False)
+
+
+def check(
+    plans: PlanArg,
+    out_dir: OutOpt = None,
+    templates: TemplatesOpt = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
+    cache_dir: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Exit 1 when the generated folder is not what the plan generates now."""
+    stale = False
+    for target, files in _generated(
+        plans, out_dir, _options(templates, cache_dir, no_cache)
+    ).items():
+        found = changes(target, files)
+        stale = stale or bool(found)
+        for change in found:
+            err.print(f"{target}: {change.kind} {change.path}", markup=False)
+            if diff:
+                out.print(change.diff(), markup=False, end="")
+        if not found:
+            err.print(f"{target}: up to date", markup=False)
+    if stale:
+        err.print("run `codegen generate` to update", markup=False)
+        stop(ExitCode.FINDINGS)
