@@ -88,7 +88,8 @@ def test_import_segment_unreadable_file(cli: CliFn, tmp_path: Path, kind: str) -
     source, out = unreadable(tmp_path, kind), tmp_path / "plan.yaml"
     result = cli("import", "segment", source, "-o", out)
     assert result.exit_code == 2
-    assert source.name in result.stderr and "cannot read" in result.stderr
+    assert source.name in result.stderr
+    assert ("cannot read" if kind != "not-json" else "invalid JSON") in result.stderr
     assert not out.exists()
 
 

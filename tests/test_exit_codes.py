@@ -15,10 +15,12 @@ from .conftest import CASES, ROOT, CliFn
 GLOW = ROOT / "plans" / "glow_shop.yaml"
 JOURNEY_PLAN = CASES / "journeys" / "plan.yaml"
 JOURNEY_LOG = CASES / "journeys" / "simulate.jsonl"
-SEGMENT_EXPORT = ROOT / "tests" / "corpus" / "segment-typewriter" / "plan-v1.json"
+# The project's own fixtures (the third-party corpus may be absent): a Segment export of the
+# example plan, and one of its published event schemas.
+SEGMENT_EXPORT = CASES / "interop" / "glow_shop.segment.json"
 IGLU_SCHEMA = (
-    ROOT / "tests/corpus/snowplow-iglu-central/schemas/com.apple.swiftui/open_window/jsonschema"
-) / "1-0-0"
+    ROOT / "generated" / "glow_shop" / "schemas" / "events" / "order_completed.schema.json"
+)
 GOOD_TEMPLATE = CASES / "liquid" / "cart_recovery_good.liquid"
 UNREADABLE_PLAN = CASES / "bad" / "yaml_syntax.yaml"
 
