@@ -86,7 +86,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
         messages=messages,
         source=document.file,
     )
-    clashes = codenames.check(plan)
+    clashes = codenames.check(plan, document.locate(("plan", "slug")))
     return (None, clashes) if clashes else (plan, [])
 
 

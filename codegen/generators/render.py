@@ -99,6 +99,7 @@ def py_str(value: object) -> str:
         json.dumps(str(value), ensure_ascii=False)
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
+        .replace("\x85", "\\x85")  # str.splitlines() (black, isort) breaks lines there too
     )
 
 
@@ -169,8 +170,20 @@ def md_fence(text: str, info: str = "") -> str:
 
 
 def toml_str(value: object) -> str:
-    """A TOML basic string (JSON escapes are TOML escapes when everything is ASCII-escaped)."""
-    return json.dumps(str(value), ensure_ascii=True)
+    """A TOML basic string: printable ASCII as is, everything else as ``\\uXXXX``/``\\UXXXXXXXX``
+    (TOML has no surrogate-pair escapes, so JSON's ``\\ud83d\\ude00`` would be invalid)."""
+    out = []
+    for char in str(value):
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif 0xD800 <= code <= 0xDFFF:  # a lone surrogate is not a Unicode scalar value
+            out.append("\\uFFFD")
+        else:
+            out.append(f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
+    return '"' + "".join(out) + '"'
 
 
 def to_json(value: Any, indent: int | None = None) -> str:
