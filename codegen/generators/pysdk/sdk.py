@@ -142,7 +142,7 @@ def pep440(semver: str) -> str:
       attached or as the next identifier) becomes ``aN``/``bN``/``rcN`` (``N`` defaults to 0);
       any other pre-release becomes ``.dev0``;
     - the pre-release identifiers not used that way, then the build metadata, become the local
-      version label (``+``, alphanumeric segments joined by ``.``, lowercase).
+      version label (``+``, alphanumeric segments joined by ``.``, in PEP 440 normal form).
 
     ``1.0.0-rc.1`` → ``1.0.0rc1``, ``1.0.0-alpha.beta`` → ``1.0.0a0+beta``,
     ``1.0.0-x.7.z.92`` → ``1.0.0.dev0+x.7.z.92``, ``1.0.0+build.1-2`` → ``1.0.0+build.1.2``.
@@ -167,9 +167,14 @@ def pep440(semver: str) -> str:
             local += rest
     if build:
         local += build.split(".")
-    segments = [s for ident in local for s in re.split(r"[^A-Za-z0-9]+", ident) if s]
+    segments = [
+        str(int(s)) if s.isdigit() else s.lower()  # PEP 440 normal form
+        for ident in local
+        for s in re.split(r"[^A-Za-z0-9]+", ident)
+        if s
+    ]
     if segments:
-        out += "+" + ".".join(segments).lower()
+        out += "+" + ".".join(segments)
     return out
 
 
