@@ -87,7 +87,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
         commerce=r.commerce_keys(library, types, events, traits),
         source=document.file,
     )
-    clashes = codenames.check(plan)
+    clashes = codenames.check(plan, document.locate(("plan", "slug")))
     return (None, clashes) if clashes else (plan, [])
 
 

@@ -16,24 +16,29 @@ from typing import Any
 from ..config import TOOL_NAME, Options
 from ..plan import ir
 from ..plan.diagnostics import PlanError
-from ..plan.names import event_class, nested_class
 from .paths import event_stems
-from .pysdk.codenames import TRAITS_CLASS, TRAITS_SCOPE, ir_scope
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
+# Where a schema sits in the plan: ("events", event, property, "[]", ...), ("types", name, ...)
+# or ("traits", ...). Wire names only: the SDK generator maps these paths to class names.
+SchemaPath = tuple[str, ...]
+ITEMS = "[]"
 
 
 @dataclass(frozen=True)
 class SchemaStyle:
-    """Where ``$ref`` points and which Python types formats map to (for the SDK generator).
+    """Where ``$ref`` points, which Python types formats map to, and the class name of each
+    object schema (for the SDK generator).
 
-    The published schemas use the defaults; datamodel-code-generator gets references into a
-    separate types file and ``customTypePath`` for formats, so the SDK keeps wire values as text.
+    The published schemas use the defaults: no ``title`` names a class. datamodel-code-generator
+    gets references into a separate types file, ``customTypePath`` for formats (so the SDK keeps
+    wire values as text) and ``titles`` from the Python model plan.
     """
 
     ref_base: str = "#/$defs/"
     format_types: Mapping[str, str] = field(default_factory=dict)
+    titles: Mapping[SchemaPath, str] = field(default_factory=dict)
 
 
 PUBLISHED = SchemaStyle()
@@ -134,9 +139,7 @@ def event_message(plan: ir.Plan, event: ir.Event) -> Schema:
     schema: Schema = {"title": event.name}
     _describe(schema, event.doc)
     identity = _identity(plan, anonymous=event.anonymous_allowed)
-    properties = object_schema(
-        event.fields, event.additional_properties, event_class(event.code_name), ir_scope(event)
-    )
+    properties = object_schema(event.fields, event.additional_properties, ("events", event.name))
     schema.update(
         {
             "type": "object",
@@ -156,7 +159,7 @@ def event_message(plan: ir.Plan, event: ir.Event) -> Schema:
 
 
 def identify_message(plan: ir.Plan) -> Schema:
-    traits = object_schema(plan.traits, False, TRAITS_CLASS, TRAITS_SCOPE)
+    traits = object_schema(plan.traits, False, ("traits",))
     identity = _identity(plan, anonymous=False)
     return {
         "title": "Identify",
@@ -223,7 +226,7 @@ def type_defs(plan: ir.Plan, names: set[str], style: SchemaStyle = PUBLISHED) ->
     defs: Schema = {}
     for t in plan.types:
         if t.name in names:
-            schema = object_schema(t.fields, t.additional_properties, t.name, t.name, style)
+            schema = object_schema(t.fields, t.additional_properties, ("types", t.name), style)
             _describe(schema, t.doc)
             defs[t.name] = schema
     return defs
@@ -232,14 +235,13 @@ def type_defs(plan: ir.Plan, names: set[str], style: SchemaStyle = PUBLISHED) ->
 def object_schema(
     fields: tuple[ir.Field, ...],
     open_: bool,
-    title: str,
-    scope: str,
+    path: SchemaPath,
     style: SchemaStyle = PUBLISHED,
 ) -> Schema:
-    """A closed (unless ``open_``) object. ``title`` names its class in generated code; ``scope``
-    prefixes the titles of inline objects nested in it, so they never collide."""
-    schema: Schema = {"title": title, "type": "object"}
-    schema["properties"] = {f.name: field_schema(f, scope, style) for f in fields}
+    """A closed (unless ``open_``) object at ``path`` in the plan."""
+    schema: Schema = _titled(path, style)
+    schema["type"] = "object"
+    schema["properties"] = {f.name: field_schema(f, (*path, f.name), style) for f in fields}
     required = [f.name for f in fields if f.required]
     if required:
         schema["required"] = required
@@ -247,8 +249,13 @@ def object_schema(
     return schema
 
 
-def field_schema(f: ir.Field, scope: str, style: SchemaStyle = PUBLISHED) -> Schema:
-    schema = type_schema(f.type, nested_class(scope, f.code_name), style)
+def _titled(path: SchemaPath, style: SchemaStyle) -> Schema:
+    title = style.titles.get(path)
+    return {"title": title} if title is not None else {}
+
+
+def field_schema(f: ir.Field, path: SchemaPath, style: SchemaStyle = PUBLISHED) -> Schema:
+    schema = type_schema(f.type, path, style)
     _describe(schema, f.doc)
     return schema
 
@@ -278,8 +285,8 @@ _BOUND_KEYWORDS = (
 )
 
 
-def type_schema(t: ir.FieldType, title: str, style: SchemaStyle = PUBLISHED) -> Schema:
-    """Schema of a value; ``title`` names it if it is (or holds) an inline object."""
+def type_schema(t: ir.FieldType, path: SchemaPath = (), style: SchemaStyle = PUBLISHED) -> Schema:
+    """Schema of a value at ``path`` (which names inline objects in it, for the SDK)."""
     if t.type_ref:
         ref: Schema = {"$ref": f"{style.ref_base}{t.type_ref}"}
         return {"anyOf": [ref, {"type": "null"}]} if t.nullable else ref
@@ -288,15 +295,15 @@ def type_schema(t: ir.FieldType, title: str, style: SchemaStyle = PUBLISHED) -> 
         if not style.format_types:
             return {"type": [*kinds, "null"] if t.nullable else kinds}
         # for the SDK: each member with its runtime type (integers accept 3.0, as JSON does)
-        members = [type_schema(ir.FieldType(v), title, style) for v in t.variants]
+        members = [type_schema(ir.FieldType(v), path, style) for v in t.variants]
         return {"anyOf": [*members, {"type": "null"}] if t.nullable else members}
     schema: Schema = dict(_KIND_TYPES[t.kind])
     if t.kind is ir.Kind.OBJECT and t.fields:
-        schema = object_schema(t.fields, t.additional_properties, title, title, style)
+        schema = object_schema(t.fields, t.additional_properties, path, style)
     elif t.kind is ir.Kind.OBJECT:
         schema["additionalProperties"] = t.additional_properties
     if t.kind is ir.Kind.ARRAY:
-        schema["items"] = type_schema(t.items, title + "Item", style) if t.items else {}
+        schema["items"] = type_schema(t.items, (*path, ITEMS), style) if t.items else {}
     python_type = style.format_types.get(t.bounds.format or t.kind.value)
     if python_type is not None and t.bounds.enum is None:
         schema["customTypePath"] = python_type

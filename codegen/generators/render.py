@@ -202,6 +202,8 @@ def _quoted(text: str) -> str:
     for char in text:
         if char in ('"', "\\"):
             out.append("\\" + char)
+        elif 0xD800 <= ord(char) <= 0xDFFF:  # a lone surrogate is no Unicode scalar value
+            out.append("\\uFFFD")
         elif _unsafe(char):
             out.append(_escape_code(char))
         else:

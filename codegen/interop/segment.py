@@ -269,8 +269,7 @@ def _message_schema(
 def _object(fields: tuple[ir.Field, ...], open_: bool) -> dict[str, Any]:
     properties = {}
     for f in fields:
-        schema = type_schema(f.type, "")
-        schema.pop("title", None)
+        schema = type_schema(f.type)
         if f.doc.description:
             schema["description"] = f.doc.description
         if f.doc.examples:
@@ -283,7 +282,7 @@ def _object(fields: tuple[ir.Field, ...], open_: bool) -> dict[str, Any]:
             schema["x-tags"] = list(f.doc.tags)
         if f.code_name != _default_code(f.name):
             schema["x-code-name"] = f.code_name
-        properties[f.name] = _strip_titles(schema)
+        properties[f.name] = schema
     out: dict[str, Any] = {"type": "object", "properties": properties}
     required = [f.name for f in fields if f.required]
     if required:
@@ -297,14 +296,6 @@ def _default_code(name: str) -> str:
     from ..plan.names import python_name
 
     return python_name(name)
-
-
-def _strip_titles(schema: Any) -> Any:
-    if isinstance(schema, dict):
-        return {k: _strip_titles(v) for k, v in schema.items() if k != "title"}
-    if isinstance(schema, list):
-        return [_strip_titles(v) for v in schema]
-    return schema
 
 
 def _used_types(plan: ir.Plan, fields: tuple[ir.Field, ...]) -> set[str]:

@@ -10,6 +10,7 @@ import builtins
 import keyword
 import re
 import unicodedata
+from functools import cache
 from typing import Literal
 
 Case = Literal["title", "snake", "camel", "pascal"]
@@ -53,25 +54,13 @@ def pascal(name: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words(name))
 
 
-# Names a generated field cannot take get a trailing underscore: Python keywords, the keyword
-# arguments every tracker method has, pydantic BaseModel attributes, and builtin types that
-# generated annotations use (a field must not shadow them inside its class).
+# Default code names avoid the names the Python SDK already uses, so a plan never needs a
+# `code_name:` for them. The authority is the registry the SDK generator derives from its runtime
+# templates (codegen/generators/pysdk/reserved.py), which checks every code name; these are the
+# plan-level defaults it checks (tests/test_sdk_reserved.py asserts they cover the registry).
+# A field: Python keywords, the arguments every tracker method has, pydantic BaseModel
+# attributes, and builtin types generated annotations use (a field must not shadow them).
 _TRACKER_ARGUMENTS = ("self", "user_id", "anonymous_id", "options")
-_BASEMODEL_ATTRIBUTES = (
-    "construct",
-    "copy",
-    "dict",
-    "fields",
-    "from_orm",
-    "json",
-    "parse_file",
-    "parse_obj",
-    "parse_raw",
-    "schema",
-    "schema_json",
-    "update_forward_refs",
-    "validate",
-)
 _ANNOTATION_BUILTINS = (
     "bool",
     "bytes",
@@ -84,10 +73,16 @@ _ANNOTATION_BUILTINS = (
     "str",
     "tuple",
 )
-RESERVED_FIELD_NAMES = frozenset(
-    {*keyword.kwlist, *_TRACKER_ARGUMENTS, *_BASEMODEL_ATTRIBUTES, *_ANNOTATION_BUILTINS}
-)
-# Methods and attributes of the generated Tracker that an event's method must not replace.
+
+
+@cache
+def _reserved_field_names() -> frozenset[str]:
+    from pydantic import BaseModel
+
+    return frozenset({*keyword.kwlist, *_TRACKER_ARGUMENTS, *dir(BaseModel), *_ANNOTATION_BUILTINS})
+
+
+# An event's method: methods and attributes of the generated Tracker.
 RESERVED_METHOD_NAMES = frozenset(
     {
         "track",
@@ -101,6 +96,8 @@ RESERVED_METHOD_NAMES = frozenset(
         "on_violation",
         "plan_name",
         "plan_version",
+        "user_id_pattern",
+        "events",
     }
 )
 
@@ -112,7 +109,7 @@ def python_name(name: str) -> str:
     out = snake(name) or "field"
     if out[0].isdigit():
         out = "field_" + out
-    if out in RESERVED_FIELD_NAMES or out.startswith("model_"):
+    if out in _reserved_field_names() or out.startswith("model_"):
         out += "_"
     return out
 
@@ -135,11 +132,6 @@ def class_name(name: str) -> str:
 def event_class(code_name: str) -> str:
     """Class of an event's properties: ``order_completed`` → ``OrderCompletedProperties``."""
     return class_name(code_name) + "Properties"
-
-
-def nested_class(scope: str, code_name: str) -> str:
-    """Class of an inline object: its owner's class scope plus the field's name."""
-    return scope + class_name(code_name)
 
 
 def file_stem(name: str) -> str:

@@ -243,7 +243,8 @@ class Resolver:
                     f"{'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value}",
                     hint,
                 )
-        if enum is not None and len(set(map(repr, enum))) != len(enum):
+        members = {v if _number(v) else (type(v), v) for v in enum or ()}
+        if enum is not None and len(members) < len(enum):
             self.error(
                 (*path, "enum"),
                 "type/enum-duplicate",
@@ -421,3 +422,8 @@ def _doc(spec: Any) -> ir.Doc:
         deprecated=("deprecated" if deprecated is True else deprecated) or None,
         examples=tuple(getattr(spec, "examples", None) or ()),
     )
+
+
+def _number(value: object) -> bool:
+    """JSON numbers compare by value: ``1`` and ``1.0`` are one enum member."""
+    return isinstance(value, int | float) and not isinstance(value, bool)

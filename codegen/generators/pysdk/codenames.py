@@ -1,48 +1,41 @@
-"""Names in generated code: one collision policy for the whole plan.
+"""Names in generated code: one collision policy for the whole plan, checked on the model plan.
 
 Wire names are never changed. Each event and field has a ``code_name`` (derived, or set in the plan
-with ``code_name:``); class names derive from those. Two things that would get the same generated
-name are an error naming both plan locations, never a silent ``Product1``/``_2``: the fix is a
-``code_name:`` on one of them.
+with ``code_name:``); the model plan (:mod:`.modelplan`) derives every class from those. Every
+name it holds is checked here against the registry of names the SDK already uses
+(:mod:`.reserved`) and against the others: two things that would get the same generated name
+are an error naming both plan locations, never a silent ``Product1``/``_2``.
 """
 
 from __future__ import annotations
 
-import keyword
 import re
 from collections.abc import Iterator
 
 from ...plan import ir
 from ...plan.diagnostics import Diagnostic, Level, Location
-from ...plan.names import RESERVED_METHOD_NAMES, event_class, nested_class
+from .modelplan import Method, ModelPlan, PyClass, PyField, build
+from .reserved import Reserved, reserved
 
-# Classes every generated SDK defines itself.
-RUNTIME_CLASSES = frozenset(
-    {"Tracker", "TrackOptions", "TrackingPlanViolation", "PlanModel", "IdentifyTraits"}
-)
-TRAITS_CLASS = "IdentifyTraits"
-TRAITS_SCOPE = "Traits"
 _CLASS_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+_CODE = "naming/code-collision"
+_CODE_NAME_HINT = "set `code_name:` on one of them to choose the generated name"
 
 
-def check(plan: ir.Plan) -> list[Diagnostic]:
-    """Every derived name is a valid identifier and unique where it must be."""
+def check(plan: ir.Plan, slug: Location | None = None) -> list[Diagnostic]:
+    """Every name of the model plan is a valid identifier, free, and unique where it must be.
+    ``slug``: where the plan's slug is written (it names the Python package)."""
+    names = build(plan)
+    registry = reserved()
     out: list[Diagnostic] = []
+    out += _package(plan, slug or Location(plan.source), registry)
     out += _ids(plan)
     out += _type_names(plan)
-    out += _event_names(plan)
-    classes: dict[str, Location] = {}
-    for name, location in classes_of(plan):
-        if name in RUNTIME_CLASSES:
-            out.append(_clash(location, f"generated class `{name}` is reserved by the SDK", None))
-        elif name in classes:
-            out.append(
-                _clash(location, f"two generated classes would be named `{name}`", classes[name])
-            )
-        classes.setdefault(name, location)
-    for owner, fields in objects_of(plan):
-        out += _field_names(owner, fields)
+    out += _methods(names, registry)
+    out += _classes(names, registry)
+    for c in names.classes:
+        out += _fields(c, registry)
     return _once_per_place(out)
 
 
@@ -57,83 +50,87 @@ def _once_per_place(found: list[Diagnostic]) -> list[Diagnostic]:
     return unique
 
 
-def classes_of(plan: ir.Plan) -> Iterator[tuple[str, Location]]:
-    """Every class the Python generator will emit, with the plan location it comes from."""
-    for t in plan.types:
-        yield t.name, t.location
-        yield from _nested_classes(t.name, t.fields)
-    for e in plan.events:
-        yield event_class(e.code_name), e.location
-        yield from _nested_classes(ir_scope(e), e.fields)
-    yield from _nested_classes(TRAITS_SCOPE, plan.traits)
+def _package(plan: ir.Plan, where: Location, registry: Reserved) -> Iterator[Diagnostic]:
+    if plan.slug in registry.package_names:
+        yield Diagnostic(
+            where,
+            "naming/package",
+            Level.ERROR,
+            f"slug `{plan.slug}` names the Python package, and `import {plan.slug}` would "
+            "import a Python keyword, builtin, standard library or SDK dependency module instead",
+            f"choose another slug, e.g. `{plan.slug}_plan` (it names the output folder and the "
+            "package)",
+        )
 
 
-def ir_scope(event: ir.Event) -> str:
-    """Prefix of the classes of an event's inline objects: ``OrderCompleted``."""
-    return event_class(event.code_name).removesuffix("Properties")
-
-
-def _nested_classes(scope: str, fields: tuple[ir.Field, ...]) -> Iterator[tuple[str, Location]]:
-    for f in fields:
-        t, suffix = _unwrap(f.type)
-        if t.fields:
-            name = nested_class(scope, f.code_name) + suffix
-            yield name, f.location
-            yield from _nested_classes(name, t.fields)
-
-
-def _unwrap(t: ir.FieldType) -> tuple[ir.FieldType, str]:
-    suffix = ""
-    while t.kind is ir.Kind.ARRAY and t.items is not None:
-        t, suffix = t.items, suffix + "Item"
-    return t, suffix
-
-
-def objects_of(plan: ir.Plan) -> Iterator[tuple[str, tuple[ir.Field, ...]]]:
-    """Every field list that becomes one model (events, types, traits, inline objects)."""
-    for e in plan.events:
-        yield from _with_nested(f"event `{e.name}`", e.fields)
-    for t in plan.types:
-        yield from _with_nested(f"type `{t.name}`", t.fields)
-    yield from _with_nested("traits", plan.traits)
-
-
-def _with_nested(
-    owner: str, fields: tuple[ir.Field, ...]
-) -> Iterator[tuple[str, tuple[ir.Field, ...]]]:
-    yield owner, fields
-    for f in fields:
-        t, _ = _unwrap(f.type)
-        if t.fields:
-            yield from _with_nested(f"{owner}, object `{f.name}`", t.fields)
-
-
-def _field_names(owner: str, fields: tuple[ir.Field, ...]) -> Iterator[Diagnostic]:
-    seen: dict[str, ir.Field] = {}
-    for f in fields:
-        if not _IDENTIFIER.match(f.code_name) or keyword.iskeyword(f.code_name):
-            yield _clash(f.location, f"`{f.code_name}` is not a usable Python name", None)
-        first = seen.setdefault(f.code_name, f)
-        if first is not f:
+def _classes(names: ModelPlan, registry: Reserved) -> Iterator[Diagnostic]:
+    seen: dict[str, PyClass] = {}
+    for c in names.classes:
+        if c.name in registry.class_names:
             yield _clash(
-                f.location,
-                f"properties `{first.name}` and `{f.name}` of {owner} would both be "
-                f"`{f.code_name}` in generated code",
+                c.location,
+                f"{c.owner} would be the Python class `{c.name}`, a name the generated SDK "
+                "already uses (Python, typing, pydantic or the SDK runtime)",
+                None,
+                "rename the type"
+                if c.module == "types" and len(c.path) == 2
+                else "set `code_name:` on the property or event it comes from",
+            )
+            continue
+        first = seen.setdefault(c.name, c)
+        if first is not c:
+            yield _clash(
+                c.location,
+                f"{first.owner} and {c.owner} would both be the Python class `{c.name}`",
                 first.location,
             )
 
 
-def _event_names(plan: ir.Plan) -> Iterator[Diagnostic]:
-    seen: dict[str, ir.Event] = {}
-    for e in plan.events:
-        if e.code_name in RESERVED_METHOD_NAMES:
-            yield _clash(e.location, f"`{e.code_name}` is a method every tracker has", None)
-        first = seen.setdefault(e.code_name, e)
-        if first is not e:
+def _methods(names: ModelPlan, registry: Reserved) -> Iterator[Diagnostic]:
+    seen: dict[str, Method] = {}
+    for m in names.methods:
+        if not _IDENTIFIER.match(m.name) or m.name.startswith("_"):
+            yield _clash(m.location, f"`{m.name}` is not a usable Python method name", None)
+        elif m.name in registry.method_names:
             yield _clash(
-                e.location,
-                f"events `{first.name}` and `{e.name}` would both be `{e.code_name}` "
+                m.location,
+                f"event `{m.event}` would be the tracker method `{m.name}`, which every "
+                "tracker already has (or a Python keyword)",
+                None,
+                f"set `code_name:` on the event, e.g. `{m.name}_event`",
+            )
+        first = seen.setdefault(m.name, m)
+        if first is not m:
+            yield _clash(
+                m.location,
+                f"events `{first.event}` and `{m.event}` would both be `{m.name}` "
                 "(file name, SDK method and class)",
+                first.location,
+            )
+
+
+def _fields(c: PyClass, registry: Reserved) -> Iterator[Diagnostic]:
+    seen: dict[str, PyField] = {}
+    for f in c.fields:
+        if (
+            not _IDENTIFIER.match(f.name)
+            or f.name.startswith("_")
+            or f.name in registry.field_names
+        ):
+            yield _clash(
+                f.location,
+                f"`{f.name}` is not a usable Python name for property `{f.wire}` of {c.owner}: "
+                "it is a Python keyword, a tracker argument, a pydantic model attribute or a "
+                "type the annotations use",
+                None,
+                f"set `code_name:` to another snake_case name, e.g. `{f.name.strip('_')}_value`",
+            )
+        first = seen.setdefault(f.name, f)
+        if first is not f:
+            yield _clash(
+                f.location,
+                f"properties `{first.wire}` and `{f.wire}` of {c.owner} would both be "
+                f"`{f.name}` in generated code",
                 first.location,
             )
 
@@ -165,12 +162,9 @@ def _type_names(plan: ir.Plan) -> Iterator[Diagnostic]:
             )
 
 
-def _clash(location: Location, message: str, other: Location | None) -> Diagnostic:
+def _clash(
+    location: Location, message: str, other: Location | None, hint: str = _CODE_NAME_HINT
+) -> Diagnostic:
     return Diagnostic(
-        location,
-        "naming/code-collision",
-        Level.ERROR,
-        message,
-        "set `code_name:` on one of them to choose the generated name",
-        (other,) if other is not None else (),
+        location, _CODE, Level.ERROR, message, hint, (other,) if other is not None else ()
     )
