@@ -154,3 +154,32 @@ messages:
     loaded = load_plan_text(text, "plan.yaml")
     errors = [d for d in loaded.diagnostics if d.code == "message/liquid-name"]
     assert len(errors) == 1 and errors[0].location.line == 14, loaded.diagnostics
+
+
+def test_very_long_names_make_files_a_file_system_accepts(tmp_path: Path) -> None:
+    """A 320-character event name became a 320-byte file name: `generate` failed with
+    OSError 36 (file name too long)."""
+    from codegen.output.writer import write
+
+    long_event = "Very Long Event " * 20
+    long_property = "very_long_property_" * 20
+    text = f"""
+plan: {{name: T, slug: t, version: 1.0.0}}
+identity: {{primary_id: customer_id}}
+lint: {{disable: [naming/event-case]}}
+events:
+  {long_event.strip()}:
+    description: x
+    properties: {{{long_property}: {{type: string}}}}
+  {(long_event + "2").strip()}:
+    description: y
+traits:
+  customer_id: {{type: string}}
+"""
+    loaded = load_plan_text(text, "plan.yaml")
+    assert loaded.plan is not None, [d.render() for d in loaded.diagnostics]
+    files = generate(loaded.plan, Options(cache_dir=None, workers=1))
+    assert max(len(part) for path in files for part in path.split("/")) < 100
+    write(tmp_path / "out", files)
+    names = {e.code_name for e in loaded.plan.events}
+    assert len(names) == 2 and all(len(n) <= 60 for n in names)

@@ -7,6 +7,7 @@ names, file names) are computed here and only here, so every generator agrees on
 from __future__ import annotations
 
 import builtins
+import hashlib
 import keyword
 import re
 import unicodedata
@@ -102,11 +103,25 @@ RESERVED_METHOD_NAMES = frozenset(
 )
 
 
+# Derived names become file names (events/<code_name>.py, schemas, docs pages): file systems
+# refuse names over 255 bytes, so a longer derived name keeps its first words and ends with a
+# short hash of the whole wire name, which keeps it unique and stable.
+MAX_DERIVED = 60
+
+
+def _capped(derived: str, wire: str) -> str:
+    if len(derived) <= MAX_DERIVED:
+        return derived
+    digest = hashlib.sha256(wire.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return derived[: MAX_DERIVED - 9].rstrip("_") + "_" + digest
+
+
 def python_name(name: str) -> str:
     """A snake_case Python identifier for a wire name, usable as a pydantic field and keyword
-    argument: reserved names get a ``_`` suffix, names starting with a digit a ``field_`` prefix.
+    argument: reserved names get a ``_`` suffix, names starting with a digit a ``field_`` prefix,
+    names over 60 characters are shortened with a hash.
     """
-    out = snake(name) or "field"
+    out = _capped(snake(name) or "field", name)
     if out[0].isdigit():
         out = "field_" + out
     if out in _reserved_field_names() or out.startswith("model_"):
@@ -116,7 +131,7 @@ def python_name(name: str) -> str:
 
 def event_code_name(name: str) -> str:
     """Default code name of an event: ``Order Completed`` → ``order_completed``."""
-    out = snake(name) or "event"
+    out = _capped(snake(name) or "event", name)
     if out[0].isdigit():
         out = "event_" + out
     if keyword.iskeyword(out) or out in RESERVED_METHOD_NAMES:
@@ -135,5 +150,6 @@ def event_class(code_name: str) -> str:
 
 
 def file_stem(name: str) -> str:
-    """A file name stem that cannot leave its folder: ``[a-z0-9_]`` only, never empty."""
-    return snake(name) or "unnamed"
+    """A file name stem that cannot leave its folder: ``[a-z0-9_]`` only, never empty, never
+    too long for a file system."""
+    return _capped(snake(name) or "unnamed", name)
