@@ -8,12 +8,13 @@ the first time their method is called, so importing the SDK stays fast for large
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ...config import TOOL_NAME, Options
-from ...plan import ir
+from ...plan import formats, ir
 from ...plan.names import event_class, nested_class
 from ..cache import Cache, DiskCache, MemoryCache
 from ..jsonschema import SchemaStyle, object_schema, type_defs
@@ -66,6 +67,7 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     }
     context = _context(plan, package)
     sources = {path: render(t, options.templates, **context) for t, path in _TEMPLATES}
+    sources["_formats.py"] = _header(plan).split("\n")[0] + "\n" + inspect.getsource(formats)
     built = render_modules(modules, sources, types_schema, package, cache, options.workers)
     files = {f"python/{package}/{path}": text for path, text in built.items()}
     files[f"python/{package}/py.typed"] = ""
@@ -182,6 +184,9 @@ _FORMAT_TYPES = {
     "hostname": "Hostname",
     "ipv4": "IPv4",
     "ipv6": "IPv6",
+    "date-time": "DateTime",
+    "datetime": "DateTime",
+    "date": "Date",
 }
 
 
