@@ -155,6 +155,8 @@ def from_pattern(pattern: str) -> str | None:
         text = "".join(_emit(_sre.parse(pattern)))
     except (ValueError, TypeError, re.error, KeyError):
         return None
+    if formats.pattern_error(pattern) is not None:
+        return None
     return text if formats.search(pattern, text) else None
 
 

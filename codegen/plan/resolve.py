@@ -38,6 +38,23 @@ _PATTERN_HINT = (
     " not `(?P<name>...)`, no inline flags like `(?i)` or atomic groups `(?>...)`, and escape"
     " `-` only inside [...]"
 )
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    """Why a plan pattern cannot be used: not ECMA-262, or beyond jsonschema-rs (which
+    ``codegen validate`` runs), or None."""
+    problem = formats.pattern_error(pattern)
+    if problem is not None:
+        return problem
+    import jsonschema_rs  # only when a plan has patterns
+
+    try:
+        jsonschema_rs.validator_for({"pattern": pattern})
+    except (jsonschema_rs.ValidationError, ValueError):
+        return "valid ECMA-262, but jsonschema-rs (used by `codegen validate`) cannot run it"
+    return None
+
+
 _DEFAULT_BASE_URI = "https://tracking-plans.invalid/"
 
 
@@ -262,7 +279,7 @@ class Resolver:
             )
         for key in ("pattern",):
             pattern = getattr(spec, key)
-            problem = formats.pattern_error(pattern) if pattern is not None else None
+            problem = _pattern_problem(pattern) if pattern is not None else None
             if problem is not None:
                 self.error((*path, key), "type/bad-pattern", problem, _PATTERN_HINT)
         for low, high in (
@@ -354,7 +371,7 @@ class Resolver:
                     did_you_mean(name, self.spec.events) or "list events under `events:`",
                 )
         pattern = spec.user_id_pattern
-        problem = formats.pattern_error(pattern) if pattern is not None else None
+        problem = _pattern_problem(pattern) if pattern is not None else None
         if problem is not None:
             self.error(("identity", "user_id_pattern"), "type/bad-pattern", problem, _PATTERN_HINT)
         return ir.Identity(spec.primary_id, spec.user_id_pattern, tuple(spec.anonymous_allowed))
