@@ -450,14 +450,13 @@ class TrackerBase:
         envelope = self._envelope_as_given(options)
         if options.timestamp is not None:
             try:
+                if not isinstance(options.timestamp, datetime):
+                    raise TypeError(f"{type(options.timestamp).__name__}, not a datetime")
                 envelope["timestamp"] = _TIMESTAMP.validate_python(options.timestamp)
-            except ValidationError as exc:
+            except (ValidationError, TypeError) as exc:
+                message = _first_message(exc) if isinstance(exc, ValidationError) else str(exc)
                 problems.append(
-                    (
-                        "options.timestamp",
-                        "timestamp",
-                        _first_message(exc) + " (a timezone-aware datetime)",
-                    )
+                    ("options.timestamp", "timestamp", f"{message}: use an aware datetime")
                 )
         if options.message_id is not None and not isinstance(options.message_id, str):
             problems.append(("options.message_id", "string_type", "message_id must be text"))
