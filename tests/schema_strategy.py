@@ -6,12 +6,13 @@ it reads the *published schema* (not the plan), so it checks what any JSON Schem
 
 from __future__ import annotations
 
-import re
 import string
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import strategies as st
+
+from codegen.plan import formats
 
 Schema = dict[str, Any]
 JSON_SCALARS = st.one_of(
@@ -42,25 +43,15 @@ def from_schema(schema: Schema, defs: Schema) -> st.SearchStrategy[Any]:
 
 def _string(schema: Schema, defs: Schema) -> st.SearchStrategy[str]:
     fmt = schema.get("format")
-    if fmt in _FORMATS:
-        return _FORMATS[fmt]
+    if fmt in _FORMATS:  # generated values the one format definition accepts
+        return _FORMATS[fmt].filter(lambda value: formats.conforms(fmt, value))
     low, high = schema.get("minLength", 0), schema.get("maxLength")
     if "pattern" in schema:
-        ecma = re.compile(ecma_pattern(schema["pattern"]))
+        # Python's from_regex proposes, the ECMA-262 engine (plan/formats.py) decides
+        ecma = formats.matcher(schema["pattern"])
         base = st.from_regex(schema["pattern"])
-        return base.filter(
-            lambda s: len(s) >= low and (high is None or len(s) <= high) and bool(ecma.search(s))
-        )
+        return base.filter(lambda s: len(s) >= low and (high is None or len(s) <= high) and ecma(s))
     return st.text(min_size=low, max_size=high if high is not None else 12)
-
-
-def ecma_pattern(pattern: str) -> str:
-    """ECMA-262 ``$`` matches only at the very end; Python's also before a final newline.
-
-    python-jsonschema uses Python's rule, jsonschema-rs and pydantic the ECMA one: generate only
-    strings that are valid under the specification (``$`` rewritten to ``\\Z`` to check).
-    """
-    return re.sub(r"(?<!\\)\$", r"\\Z", pattern)
 
 
 def _number(schema: Schema, defs: Schema, integer: bool = False) -> st.SearchStrategy[Any]:

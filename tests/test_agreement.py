@@ -141,7 +141,18 @@ def test_rfc3339_variants(value: str) -> None:
     assert model_accepts(SDK.IdentifyTraits, {"customer_id": "c_abcdef1", "created_at": value})
 
 
-@pytest.mark.parametrize("value", ["2026-01-15 09:30:00", "2026-01-15T09:30:00", "yesterday"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-01-15 09:30:00",
+        "2026-01-15T09:30:00",
+        "yesterday",
+        "2026-01-15 09:30:00Z",  # pydantic alone accepts the space
+        "2026-01-15T09:30:00+0100",  # and an offset without a colon
+        "2026-01-15T09:30:00+01:00:30",
+        "2016-12-31T23:59:60Z",
+    ],
+)
 def test_bad_timestamps_rejected_by_both(value: str) -> None:
     schema = {"type": "string", "format": "date-time"}
     assert not schema_accepts(schema, {}, value)

@@ -299,11 +299,16 @@ def test_memory_stays_flat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     large = write_log(tmp_path / "large.jsonl", lines * 40)
     peaks = []
     for log in (small, large):
-        tracemalloc.start()
-        summary, _ = (validate_sources(PLAN, [str(log)], lambda v: None, workers=1), None)
-        peaks.append(tracemalloc.get_traced_memory()[1])
-        tracemalloc.stop()
-        assert summary.lines == len(log.read_bytes().splitlines())
+        # the lower of two runs: a one-off resize of an interpreter-wide table (interned
+        # strings) can land in either run, depending on what ran before
+        runs = []
+        for _ in range(2):
+            tracemalloc.start()
+            summary = validate_sources(PLAN, [str(log)], lambda v: None, workers=1)
+            runs.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+            assert summary.lines == len(log.read_bytes().splitlines())
+        peaks.append(min(runs))
     assert large.stat().st_size > 3 * peaks[1]  # the file never sits in memory
     assert peaks[1] < peaks[0] * 1.5 + 1_000_000  # 10x the input, about the same peak
 

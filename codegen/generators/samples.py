@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..plan import ir
+from ..plan import formats, ir
 
 try:  # the regex parser is private; samples fall back to examples when it is unavailable
     from re import _parser as _sre  # type: ignore[attr-defined]
@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover
 SAMPLE_TIME = "2026-01-15T09:30:00.000Z"
 SAMPLE_USER_ID = "c_sample01"
 SAMPLE_ANONYMOUS_ID = "anon-5f0c6d1e"
-_FORMATS = {
+_FORMATS = {  # each valid for plan/formats.py (tests/test_formats.py checks)
     "email": "jane.doe@example.com",
     "uri": "https://example.com/p/1",
     "uuid": "123e4567-e89b-42d3-a456-426614174000",
@@ -101,7 +101,7 @@ class Sampler:
 
     def user_id(self) -> str:
         pattern = self.plan.identity.user_id_pattern
-        if pattern and not re.search(pattern, SAMPLE_USER_ID):
+        if pattern and not formats.search(pattern, SAMPLE_USER_ID):
             return from_pattern(pattern) or SAMPLE_USER_ID
         return SAMPLE_USER_ID
 
@@ -144,14 +144,20 @@ def _string(b: ir.Bounds, name: str) -> str:
 
 
 def from_pattern(pattern: str) -> str | None:
-    """The shortest simple string matching ``pattern``, or None when we cannot build one."""
+    """The shortest simple string matching ``pattern``, or None when we cannot build one.
+
+    Built from Python's parse of the pattern, then checked with the ECMA-262 engine that
+    judges it (plan/formats.py): a pattern Python reads differently never yields a wrong sample.
+    """
     if _sre is None:
         return None
     try:
         text = "".join(_emit(_sre.parse(pattern)))
     except (ValueError, TypeError, re.error, KeyError):
         return None
-    return text if re.search(pattern, text) else None
+    if formats.pattern_error(pattern) is not None:
+        return None
+    return text if formats.search(pattern, text) else None
 
 
 _CATEGORY = {"CATEGORY_DIGIT": "0", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " "}

@@ -8,12 +8,11 @@ fields that do not exist. Conventions and style are :mod:`codegen.lint`'s job.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import commerce, ir
+from . import commerce, formats, ir
 from .diagnostics import Diagnostic, Level, Path
 from .filemodel import EventSpec, PlanFile, PropertySpec, TypeSpec
 from .loader import Document
@@ -34,6 +33,28 @@ _CONSTRAINTS = (
     "additional_properties",
 )
 _ENUM_KINDS = (ir.Kind.STRING, ir.Kind.INTEGER, ir.Kind.NUMBER)
+_PATTERN_HINT = (
+    "patterns are ECMA-262 regular expressions (JSON Schema): use `$` not `\\Z`, `(?<name>...)`"
+    " not `(?P<name>...)`, no inline flags like `(?i)` or atomic groups `(?>...)`, and escape"
+    " `-` only inside [...]"
+)
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    """Why a plan pattern cannot be used: not ECMA-262, or beyond jsonschema-rs (which
+    ``codegen validate`` runs), or None."""
+    problem = formats.pattern_error(pattern)
+    if problem is not None:
+        return problem
+    import jsonschema_rs  # only when a plan has patterns
+
+    try:
+        jsonschema_rs.validator_for({"pattern": pattern})
+    except (jsonschema_rs.ValidationError, ValueError):
+        return "valid ECMA-262, but jsonschema-rs (used by `codegen validate`) cannot run it"
+    return None
+
+
 _DEFAULT_BASE_URI = "https://tracking-plans.invalid/"
 
 
@@ -253,16 +274,9 @@ class Resolver:
             )
         for key in ("pattern",):
             pattern = getattr(spec, key)
-            if pattern is not None:
-                try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    self.error(
-                        (*path, key),
-                        "type/bad-pattern",
-                        f"invalid regular expression: {exc}",
-                        "JSON Schema uses ECMA-262 regular expressions",
-                    )
+            problem = _pattern_problem(pattern) if pattern is not None else None
+            if problem is not None:
+                self.error((*path, key), "type/bad-pattern", problem, _PATTERN_HINT)
         for low, high in (
             ("minimum", "maximum"),
             ("min_length", "max_length"),
@@ -367,16 +381,10 @@ class Resolver:
                     f"`{name}` is not a planned event",
                     did_you_mean(name, self.spec.events) or "list events under `events:`",
                 )
-        if spec.user_id_pattern is not None:
-            try:
-                re.compile(spec.user_id_pattern)
-            except re.error as exc:
-                self.error(
-                    ("identity", "user_id_pattern"),
-                    "type/bad-pattern",
-                    f"invalid regular expression: {exc}",
-                    None,
-                )
+        pattern = spec.user_id_pattern
+        problem = _pattern_problem(pattern) if pattern is not None else None
+        if problem is not None:
+            self.error(("identity", "user_id_pattern"), "type/bad-pattern", problem, _PATTERN_HINT)
         return ir.Identity(spec.primary_id, spec.user_id_pattern, tuple(spec.anonymous_allowed))
 
 

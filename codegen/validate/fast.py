@@ -10,39 +10,41 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
-import jsonschema_rs
 import msgspec
 
-from ..plan import ir
+from ..plan import formats, ir
 
 UNSET = msgspec.UNSET
 Unset = msgspec.UnsetType
-DateTime = Annotated[datetime, msgspec.Meta(tz=True)]
-_FORMATS = ("email", "uri", "uuid", "hostname", "ipv4", "ipv6")
 # Common, certainly valid shapes of some formats, checked by msgspec while decoding. Each accepts
-# a subset of what jsonschema-rs accepts (tests/test_validate.py proves it with hypothesis);
-# anything else is not rejected, it just takes the precise pass.
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# a subset of what plan/formats.py accepts (tests/test_formats.py proves it with hypothesis), and
+# so of what jsonschema-rs accepts; anything else is not rejected, it just takes a format check
+# after decoding (or the precise pass).
+_LABEL = r"(?![A-Za-z0-9]{2}--)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _URI_CHARS = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})"
+_DAY = (
+    r"[0-9]{3}[1-9]-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
+)
+_HOUR_MINUTE = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
 CERTAIN_FORMATS = {
     "email": rf"(?=[^@]{{1,64}}@)(?=[\s\S]{{3,254}}\Z)[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"
     rf"@{_LABEL}(?:\.{_LABEL})+\Z",
     "uuid": r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z",
     "uri": rf"https?://{_LABEL}(?:\.{_LABEL})*(?::[0-9]{{1,5}})?(?:/{_URI_CHARS}*)?"
     rf"(?:\?(?:{_URI_CHARS}|\?)*)?(?:#(?:{_URI_CHARS}|\?)*)?\Z",
+    # RFC 3339 with the separator and offset colon it requires; 29 February takes the check
+    "date-time": rf"{_DAY}[Tt]{_HOUR_MINUTE}:[0-5][0-9](?:\.[0-9]+)?"
+    rf"(?:[Zz]|[+-]{_HOUR_MINUTE})\Z",
 }
+DateTime = Annotated[str, msgspec.Meta(pattern="^" + CERTAIN_FORMATS["date-time"])]
 
 
 class InexpressibleError(Exception):
     """A constraint msgspec cannot check exactly: that event always takes the precise pass."""
-
-
-def ecma(pattern: str) -> str:
-    """JSON Schema (ECMA-262) ``$`` ends the string; Python's also matches before a last ``\\n``."""
-    return re.sub(r"(?<!\\)\$", r"\\Z", pattern)
 
 
 FormatCheck = tuple[tuple[str | None, ...], str]  # path of attribute names (None = each item)
@@ -57,6 +59,7 @@ class StructBuilder:
         self._type_structs: dict[str, Any] = {}
         self._counter = 0
         self.format_checks: list[FormatCheck] = []
+        self.pattern_checks: list[FormatCheck] = []  # ECMA patterns Python's re cannot run
         self._recording = True  # off while building a reusable type: its uses record instead
 
     def _name(self, base: str) -> str:
@@ -113,10 +116,13 @@ class StructBuilder:
         kind = t.kind
         if kind is ir.Kind.STRING:
             certain = CERTAIN_FORMATS.get(b.format or "")
-            if b.format in _FORMATS and certain is None and self._recording:
+            if b.format in formats.FORMATS and certain is None and self._recording:
                 self.format_checks.append((path, b.format or ""))
+            as_python = formats.python_regex(b.pattern) if b.pattern else None
+            if b.pattern and as_python is None and self._recording:
+                self.pattern_checks.append((path, b.pattern))
             meta = _meta(
-                pattern=_both(certain, b.pattern),
+                pattern=_both(certain, as_python),
                 min_length=b.min_length,
                 max_length=b.max_length,
             )
@@ -160,8 +166,11 @@ class StructBuilder:
         for i, f in enumerate(fields):
             t = f.type.items if f.type.kind is ir.Kind.ARRAY and f.type.items else f.type
             sub = (*path, f"f{i}") + ((None,) if f.type.kind is ir.Kind.ARRAY else ())
-            if t.bounds.format in _FORMATS and t.kind is ir.Kind.STRING:
+            if t.kind is ir.Kind.STRING and t.bounds.format in formats.FORMATS:
                 self.format_checks.append((sub, t.bounds.format or ""))
+            pattern = t.bounds.pattern if t.kind is ir.Kind.STRING else None
+            if pattern and formats.python_regex(pattern) is None:
+                self.pattern_checks.append((sub, pattern))
             if t.type_ref:
                 self._type_format_checks(self.types[t.type_ref].fields, sub)
             elif t.fields:
@@ -177,12 +186,13 @@ class StructBuilder:
 
 
 def _both(certain: str | None, pattern: str | None) -> str | None:
-    """One regex for msgspec: a certain format shape (anchored) and the plan's pattern."""
+    """One regex for msgspec: a certain format shape (anchored) and the plan's pattern, already
+    in Python syntax with the ECMA meaning (see :func:`formats.python_regex`)."""
     if certain is None:
-        return ecma(pattern) if pattern else None
+        return pattern
     if pattern is None:
         return "^" + certain
-    return f"^(?={certain})[\\s\\S]*?(?:{ecma(pattern)})"
+    return f"(?a)^(?={certain})[\\s\\S]*?(?:{pattern.removeprefix('(?a)')})"
 
 
 def _meta(**constraints: Any) -> msgspec.Meta | None:
@@ -197,7 +207,6 @@ class FastPath:
     def __init__(self, plan: ir.Plan) -> None:
         self.plan = plan
         self._user_id = _user_id_type(plan.identity.user_id_pattern)
-        self._formats: dict[str, Callable[[str], bool]] = {}
         self._post: dict[str, Callable[[Any], bool] | None] = {}
         self._by_class: dict[type, tuple[str, Callable[[Any], bool] | None]] = {}
         members = []
@@ -252,14 +261,14 @@ class FastPath:
         struct = msgspec.defstruct(
             builder._name("Track"), spec, tag_field="event", tag=event.name, kw_only=True, gc=False
         )
-        self._post[event.name] = self._post_check(builder.format_checks, event.anonymous_allowed)
+        self._post[event.name] = self._post_check(builder, event.anonymous_allowed)
         self._by_class[struct] = (event.name, self._post[event.name])
         return struct
 
     def _identify_struct(self) -> Any:
         builder = StructBuilder(self.plan)
         traits = builder.object(self.plan.traits, False, "Traits", ("traits",))
-        self._post["identify"] = self._post_check(builder.format_checks, False)
+        self._post["identify"] = self._post_check(builder, False)
         struct = msgspec.defstruct(
             "Identify",
             [
@@ -275,10 +284,13 @@ class FastPath:
         return struct
 
     def _post_check(
-        self, formats: list[FormatCheck], anonymous_allowed: bool
+        self, builder: StructBuilder, anonymous_allowed: bool
     ) -> Callable[[Any], bool] | None:
         """What msgspec could not check, compiled once per event; None when nothing is left."""
         checks: list[Callable[[Any], bool]] = []
+        pattern = self.plan.identity.user_id_pattern
+        if pattern and not anonymous_allowed and formats.python_regex(pattern) is None:
+            checks.append(lambda m: formats.search(pattern, m.userId))
         if anonymous_allowed:
             user_id = self._user_id_check()
             checks.append(
@@ -288,8 +300,10 @@ class FastPath:
                     else isinstance(m.anonymousId, str) and bool(m.anonymousId)
                 )
             )
-        for path, fmt in formats:
-            checks.append(_format_check(path, self._format(fmt)))
+        for path, fmt in builder.format_checks:
+            checks.append(_format_check(path, formats.CHECKERS[fmt]))
+        for path, regex in builder.pattern_checks:
+            checks.append(_format_check(path, formats.matcher(regex)))
         if not checks:
             return None
         if len(checks) == 1:
@@ -300,20 +314,17 @@ class FastPath:
         decoder = msgspec.json.Decoder(self._user_id)
         encode = msgspec.json.encode
 
+        pattern = self.plan.identity.user_id_pattern
+        ecma = pattern if pattern and formats.python_regex(pattern) is None else None
+
         def check(value: str) -> bool:
             try:
                 decoder.decode(encode(value))
             except msgspec.ValidationError:
                 return False
-            return True
+            return ecma is None or formats.search(ecma, value)
 
         return check
-
-    def _format(self, fmt: str) -> Callable[[str], bool]:
-        if fmt not in self._formats:
-            validator = jsonschema_rs.validator_for({"format": fmt}, validate_formats=True)
-            self._formats[fmt] = validator.is_valid
-        return self._formats[fmt]
 
     def accept_lines(
         self, data: bytes, first_line: int
@@ -372,7 +383,10 @@ def _never(line: bytes) -> Any:
 def _user_id_type(pattern: str | None) -> Any:
     """userId for a known person: non-empty, never an email, matching the plan's pattern."""
     no_email = r"^(?![\s\S]*@)"
-    full = no_email + (r"[\s\S]*?(?:" + ecma(pattern) + ")" if pattern else "")
+    python = formats.python_regex(pattern) if pattern else None
+    if python is None:  # no pattern, or one only the ECMA engine runs (checked after decoding)
+        return Annotated[str, msgspec.Meta(min_length=1, pattern=no_email)]
+    full = "(?a)" + no_email + r"[\s\S]*?(?:" + python.removeprefix("(?a)") + ")"
     return Annotated[str, msgspec.Meta(min_length=1, pattern=full)]
 
 

@@ -8,11 +8,12 @@ the first time their method is called, so importing the SDK stays fast for large
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
 
 from ...config import TOOL_NAME, Options
-from ...plan import ir
+from ...plan import formats, ir
 from ..cache import Cache, DiskCache, MemoryCache
 from ..jsonschema import SchemaPath, SchemaStyle, object_schema, type_defs
 from ..render import py_str, render
@@ -37,6 +38,7 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     types_schema = {"$defs": _type_defs(plan, names, "#/$defs/")}
     context = template_context(plan, names)
     sources = {path: render(t, options.templates, **context) for t, path in _TEMPLATES}
+    sources["_formats.py"] = _header(plan).split("\n")[0] + "\n" + inspect.getsource(formats)
     built = render_modules(modules, sources, types_schema, package, cache, options.workers)
     files = {f"python/{package}/{path}": text for path, text in built.items()}
     files[f"python/{package}/py.typed"] = ""
@@ -195,6 +197,9 @@ _FORMAT_TYPES = {
     "hostname": "Hostname",
     "ipv4": "IPv4",
     "ipv6": "IPv6",
+    "date-time": "DateTime",
+    "datetime": "DateTime",
+    "date": "Date",
 }
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import MISSING, AwareDatetime, ConfigDict, Field
+from pydantic import MISSING, ConfigDict, Field
 
-from glow_shop._runtime import Email, Integer, PlanModel
+from glow_shop._runtime import DateTime, Email, Integer, PlanModel
 
 
 class IdentifyTraits(PlanModel):
@@ -29,13 +29,13 @@ class IdentifyTraits(PlanModel):
     """
     first_name: Annotated[str | MISSING, Field(max_length=100)] = MISSING
     loyalty_tier: Literal["bronze", "silver", "gold", "platinum"] | MISSING = MISSING
-    last_order_at: AwareDatetime | MISSING = MISSING
+    last_order_at: DateTime | MISSING = MISSING
     """
     Time of the most recent completed order
     """
     total_orders: Annotated[Integer | MISSING, Field(ge=0)] = MISSING
     subscription_status: Literal["none", "active", "paused", "cancelled"] | MISSING = MISSING
-    created_at: AwareDatetime | MISSING = MISSING
+    created_at: DateTime | MISSING = MISSING
     """
     When the account was created
     """

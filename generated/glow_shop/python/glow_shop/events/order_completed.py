@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import MISSING, AwareDatetime, ConfigDict, Field
+from pydantic import MISSING, ConfigDict, Field
 
-from glow_shop._runtime import PlanModel
+from glow_shop._runtime import DateTime, PlanModel
 from glow_shop.types import Product
 
 
@@ -18,6 +18,7 @@ class OrderCompletedProperties(PlanModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        arbitrary_types_allowed=True,
     )
     order_id: Annotated[str, Field(examples=["ord_104233"], min_length=1)]
     """
@@ -52,7 +53,7 @@ class OrderCompletedProperties(PlanModel):
     Line items, in the order the shopper sees them.
     """
     payment_method: Literal["card", "paypal", "apple_pay", "gift_card"] | MISSING = MISSING
-    completed_at: AwareDatetime
+    completed_at: DateTime
     """
     When payment was captured
     """

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from glow_shop._runtime import PlanModel, Uri
+from glow_shop._runtime import DateTime, PlanModel, Uri
 
 
 class ReplenishmentDueProperties(PlanModel):
@@ -28,8 +28,8 @@ class ReplenishmentDueProperties(PlanModel):
     Stock keeping unit of the exact variant.
     """
     product_name: str
-    last_purchased_at: AwareDatetime
-    expected_run_out_at: AwareDatetime
+    last_purchased_at: DateTime
+    expected_run_out_at: DateTime
     reorder_url: Uri
     platform: Literal["web", "ios", "android", "backend"]
     """

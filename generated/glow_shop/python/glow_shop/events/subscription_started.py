@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from glow_shop._runtime import Integer, PlanModel
+from glow_shop._runtime import DateTime, Integer, PlanModel
 
 
 class SubscriptionStartedProperties(PlanModel):
@@ -32,7 +32,7 @@ class SubscriptionStartedProperties(PlanModel):
     Stock keeping unit of the exact variant.
     """
     interval_days: Annotated[Integer, Field(ge=7, le=180)]
-    next_delivery_at: AwareDatetime
+    next_delivery_at: DateTime
     platform: Literal["web", "ios", "android", "backend"]
     """
     Which producer sent the event.
