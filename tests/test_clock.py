@@ -17,7 +17,7 @@ from codegen import Options, generate
 
 from .conftest import ROOT, CliFn, glow_shop
 
-CLOCKS = (datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(2049, 12, 31, 23, 59, tzinfo=UTC))
+CLOCKS = (datetime(1971, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(2093, 12, 31, 23, 59, tzinfo=UTC))
 # DuckDB reads its own clock, which no Python patch reaches: the SQL must not ask for it.
 SQL_CLOCK = re.compile(r"\b(now|current_timestamp|current_date|today|get_current_time)\b", re.I)
 
