@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checks.lint import lint
+from .generators import examples
 from .generators.pysdk import codenames
 from .plan import ir
 from .plan.diagnostics import Diagnostic, has_errors
@@ -87,8 +88,9 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
         commerce=r.commerce_keys(library, types, events, traits),
         source=document.file,
     )
-    clashes = codenames.check(plan, document.locate(("plan", "slug")))
-    return (None, clashes) if clashes else (plan, [])
+    problems = codenames.check(plan, document.locate(("plan", "slug")))
+    problems += examples.check(plan, document.locate)
+    return (None, problems) if problems else (plan, [])
 
 
 __all__ = ["Loaded", "load_plan", "load_plan_text", "resolve"]

@@ -183,3 +183,73 @@ traits:
     write(tmp_path / "out", files)
     names = {e.code_name for e in loaded.plan.events}
     assert len(names) == 2 and all(len(n) <= 60 for n in names)
+
+
+IMPOSSIBLE = {
+    "a": ("{type: number, minimum: 10, exclusive_maximum: 10}", "minimum"),
+    "b": ("{type: integer, exclusive_minimum: 1, exclusive_maximum: 2}", "exclusive_minimum"),
+    "c": ('{type: string, enum: [USD, eur], pattern: "^[A-Z]{3}$"}', "enum"),
+    "d": ("{type: string, enum: [ab, abcdef], max_length: 4}", "enum"),
+    "e": ("{type: integer, enum: [1, 50], maximum: 10}", "enum"),
+    "f": ("{type: string, format: email, enum: [a@b.co, nope]}", "enum"),
+    "g": (
+        "{type: array, items: {type: string, enum: [x, y]}, unique_items: true, min_items: 3}",
+        "min_items",
+    ),
+    "h": ("{type: integer, maximum: 99999999999999999999999}", "maximum"),
+    "i": ("{type: integer, enum: [1, 18446744073709551616]}", "enum"),
+}
+POSSIBLE = {
+    "j": "{type: integer, exclusive_minimum: 1, exclusive_maximum: 3}",
+    "k": "{type: number, minimum: 1.5, maximum: 1.5}",
+    "l": '{type: string, enum: [USD, EUR], pattern: "^[A-Z]{3}$", max_length: 3}',
+}
+
+
+def test_impossible_constraints_are_located_errors() -> None:
+    """Constraints no value satisfies used to lint clean; integer bounds beyond int64 crashed
+    `validate` (msgspec cannot hold them)."""
+    props = "\n".join(f"      {k}: {v}" for k, (v, _) in IMPOSSIBLE.items())
+    props += "\n" + "\n".join(f"      {k}: {v}" for k, v in POSSIBLE.items())
+    text = f"""plan: {{name: T, slug: t, version: 1.0.0}}
+identity: {{primary_id: customer_id}}
+events:
+  Order Completed:
+    description: x
+    properties:
+{props}
+traits:
+  customer_id: {{type: string}}
+"""
+    loaded = load_plan_text(text, "plan.yaml")
+    found = {d.location.path[3]: d for d in loaded.diagnostics if d.code == "type/bounds"}
+    assert set(found) == set(IMPOSSIBLE), [d.render() for d in loaded.diagnostics]
+    for name, (_, key) in IMPOSSIBLE.items():
+        assert found[name].location.path[4] == key and found[name].location.line > 0
+
+
+def test_examples_must_be_valid_for_their_own_property() -> None:
+    """Docs showed sample payloads built from examples their own property rejects."""
+    text = """plan: {name: T, slug: t, version: 1.0.0}
+identity: {primary_id: customer_id}
+types:
+  Item:
+    properties:
+      sku: {type: string, required: true}
+    examples: [{sku: 1}]
+events:
+  Order Completed:
+    description: x
+    properties:
+      currency: {type: string, pattern: "^[A-Z]{3}$", examples: [USD, usd]}
+      at: {type: datetime, examples: ["2026-01-01T00:00:00Z", "yesterday"]}
+      items: {type: array, items: Item, examples: [[{sku: a}], [{}]]}
+    examples: [{currency: USD}, {nope: 1}]
+traits:
+  customer_id: {type: string, examples: [c_1]}
+  email: {type: string, format: email, examples: [not-an-email]}
+"""
+    loaded = load_plan_text(text, "plan.yaml")
+    bad = sorted((d.location.line, d.location.path[-1]) for d in loaded.diagnostics)
+    assert all(d.code == "type/bad-example" for d in loaded.diagnostics)
+    assert bad == [(7, 0), (12, 1), (13, 1), (14, 1), (15, 1), (18, 0)]

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import commerce, formats, ir
+from . import commerce, constraints, formats, ir
 from .diagnostics import Diagnostic, Level, Path
 from .filemodel import EventSpec, PlanFile, PropertySpec, TypeSpec
 from .loader import Document
@@ -195,7 +195,10 @@ class Resolver:
         if kind is ir.Kind.OBJECT and type_ref is None:
             inline = self.fields(spec.properties or {}, (*path, "properties"))
             open_object = open_object or spec.properties is None
-        return ir.FieldType(kind, spec.nullable, bounds, items, type_ref, inline, open_object)
+        built = ir.FieldType(kind, spec.nullable, bounds, items, type_ref, inline, open_object)
+        for problem in constraints.array_problems(built):
+            self.error((*path, problem.key), "type/bounds", problem.message, problem.hint)
+        return built
 
     def _union(self, spec: PropertySpec, names: list[str], path: Path) -> ir.FieldType:
         kinds = []
@@ -277,21 +280,7 @@ class Resolver:
             problem = _pattern_problem(pattern) if pattern is not None else None
             if problem is not None:
                 self.error((*path, key), "type/bad-pattern", problem, _PATTERN_HINT)
-        for low, high in (
-            ("minimum", "maximum"),
-            ("min_length", "max_length"),
-            ("min_items", "max_items"),
-            ("exclusive_minimum", "exclusive_maximum"),
-        ):
-            lo, hi = getattr(spec, low), getattr(spec, high)
-            if lo is not None and hi is not None and lo > hi:
-                self.error(
-                    (*path, low),
-                    "type/bounds",
-                    f"`{low}` ({lo}) is above `{high}` ({hi})",
-                    "no value could satisfy both; swap or fix them",
-                )
-        return ir.Bounds(
+        bounds = ir.Bounds(
             enum=enum,
             format=spec.format,
             pattern=spec.pattern,
@@ -305,6 +294,10 @@ class Resolver:
             max_items=spec.max_items,
             unique_items=spec.unique_items,
         )
+        for fault in constraints.problems(kind, bounds):
+            where = (*path, fault.key) if fault.index is None else (*path, "enum", fault.index)
+            self.error(where, "type/bounds", fault.message, fault.hint)
+        return bounds
 
     # -- types and events -------------------------------------------------------------------
 
