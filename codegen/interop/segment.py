@@ -51,7 +51,17 @@ def import_segment(document: Mapping[str, Any], source: str) -> Imported:
     plan: dict[str, Any] = {"plan": {"name": name, "slug": slug[:63], "version": "1.0.0"}}
     if document.get("description"):
         plan["plan"]["description"] = str(document["description"])
-    plan["identity"] = {}
+    plan["identity"] = {"anonymous_allowed": "all"}
+    found.append(
+        Diagnostic(
+            Location(source, path=("identity", "anonymous_allowed")),
+            "import/anonymous-allowed",
+            Level.INFO,
+            "Segment accepts every event with only an anonymousId; the plan says the same "
+            "(`identity.anonymous_allowed: all`)",
+            "list the events that may be sent before identify to require a userId on the rest",
+        )
+    )
     if convert.types:
         plan["types"] = dict(convert.types)
     plan["events"] = events
