@@ -15,7 +15,7 @@ from ..checks.lint import RULES
 from ..pipeline import load_plan_text
 from ..plan.diagnostics import Diagnostic, Level, Location
 from ..plan.names import class_name, event_code_name, python_name
-from .convert import Spec
+from .convert import Origin, Spec
 
 MAX_ROUNDS = 20
 
@@ -33,7 +33,7 @@ def build(
     source: str,
     diagnostics: list[Diagnostic],
     header: str,
-    origins: Mapping[int, tuple[str, str]] | None = None,
+    origins: Mapping[int, Origin] | None = None,
 ) -> Imported:
     """Load the assembled plan like any plan and fix what an import may fix: clashing generated
     names get a ``code_name``; a property the plan rejects (``origins``: id of each property spec
@@ -99,7 +99,7 @@ _DROPPABLE = {
 
 
 def _repair(
-    plan: dict[str, Any], problem: Diagnostic, origins: Mapping[int, tuple[str, str]]
+    plan: dict[str, Any], problem: Diagnostic, origins: Mapping[int, Origin]
 ) -> Diagnostic | None:
     """Fix the imported property ``problem`` is about: drop the keyword it names, or make the
     property ``any``. ``None`` when it is not about an imported property (or already fixed)."""
@@ -113,9 +113,10 @@ def _repair(
         chain.append((node, part))
         node = node[part]
     for container, key in reversed(chain):
-        if not isinstance(container, dict) or id(container) not in origins:
+        origin = origins.get(id(container))
+        if origin is None or origin[0] is not container:
             continue
-        file, pointer = origins[id(container)]
+        _, file, pointer = origin
         if key in _DROPPABLE:
             del container[key]
             action = f"`{key}` dropped"

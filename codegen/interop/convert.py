@@ -17,6 +17,7 @@ from ..plan.filemodel import CODE_NAME
 from ..plan.names import class_name
 
 Spec = dict[str, Any]
+Origin = tuple[Spec, str, str]
 # Keywords that only document: kept where the plan has a place for them, else ignored quietly.
 _ANNOTATIONS = {
     "title",
@@ -54,9 +55,10 @@ class Converter:
     root: Mapping[str, Any]
     warnings: list[Diagnostic] = field(default_factory=list)
     types: dict[str, Spec] = field(default_factory=dict)
-    # id() of every property spec made → the JSON Pointer it came from, so that a problem the
-    # plan loader finds later is reported where it stands in the source (see build.repair)
-    origins: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # id() of every property spec made → (the spec, its file, its JSON Pointer), so that a
+    # problem the plan loader finds later is reported where it stands in the source (see
+    # build._repair). The spec is kept alive here so that its id() is never reused.
+    origins: dict[int, Origin] = field(default_factory=dict)
     _depth: int = 0
     _following: set[str] = field(default_factory=set)  # `$ref`s being expanded (cycles)
 
@@ -99,7 +101,7 @@ class Converter:
         return out
 
     def _origin(self, spec: Spec, pointer: str) -> Spec:
-        self.origins[id(spec)] = (self.file, pointer or "/")
+        self.origins[id(spec)] = (spec, self.file, pointer or "/")
         return spec
 
     # -- objects -------------------------------------------------------------------------------
@@ -357,6 +359,7 @@ class Converter:
                 return self.spec(target, ref.removeprefix("#"))
             type_name = class_name(name) or "Type"
             if type_name not in self.types:
+                self.types[type_name] = {}  # keeps the order types are first referenced in
                 properties, open_ = self.fields(target, ref.removeprefix("#"))
                 spec: Spec = {**self._docs(target), "properties": properties}
                 if open_:

@@ -8,7 +8,7 @@ from typing import Any
 from ..plan.diagnostics import Diagnostic, Level, Location
 from ..plan.names import snake
 from .build import Imported, build
-from .convert import Converter, describe
+from .convert import Converter, Origin, describe
 from .files import read_json
 
 HEADER = (
@@ -44,7 +44,7 @@ def import_schemas(source: Path) -> Imported:
     events: dict[str, Any] = {}
     types: dict[str, Any] = {}
     found: list[Diagnostic] = []
-    origins: dict[int, tuple[str, str]] = {}
+    origins: dict[int, Origin] = {}
     for path in files:
         label = str(path)
         schema, problem = read_json(path, label)
