@@ -378,3 +378,80 @@ def test_diff_against_a_git_ref(cli: CliFn, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     [change] = json.loads(result.stdout)["changes"]
     assert change["kind"] == "breaking" and "removed" in change["message"]
+
+
+# -- issue 12: Segment accepts anonymous track calls, so an imported plan does too ------------
+
+CART_PLAN = {
+    "display_name": "Shop",
+    "rules": {
+        "events": [
+            {
+                "name": "Added to Cart",
+                "version": 1,
+                "rules": {
+                    "type": "object",
+                    "properties": {
+                        "properties": {
+                            "type": "object",
+                            "properties": {"product_id": {"type": "string"}},
+                            "required": ["product_id"],
+                        }
+                    },
+                },
+            }
+        ]
+    },
+}
+
+
+def test_segment_import_allows_anonymous_events_and_says_so(tmp_path: Path) -> None:
+    from codegen.validate.checker import Checker
+
+    result = import_segment(CART_PLAN, "shop.json")
+    assert result.text is not None
+    assert "anonymous_allowed: all" in result.text
+    [note] = [d for d in result.diagnostics if d.code == "import/anonymous-allowed"]
+    assert note.level.name == "INFO"
+    loaded = load_plan_text(result.text, "shop.yaml")
+    assert loaded.plan is not None and loaded.ok
+    assert loaded.plan.event("Added to Cart").anonymous_allowed  # type: ignore[union-attr]
+    checker = Checker(loaded.plan)
+    message = {
+        "type": "track",
+        "event": "Added to Cart",
+        "anonymousId": "anon-1",
+        "properties": {"product_id": "p-1"},
+    }
+    [outcome] = checker.check_line(json.dumps(message).encode(), "day.jsonl", 1)
+    assert outcome.status == "valid", outcome.violations
+    [outcome] = checker.check_line(
+        json.dumps({**message, "anonymousId": None}).encode(), "day.jsonl", 2
+    )
+    assert [v.kind for v in outcome.violations] == ["identity"]  # still needs some id
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.calls: list[dict[str, Any]] = []
+
+        def track(self, **kwargs: Any) -> None:
+            self.calls.append(kwargs)
+
+    sdk = import_sdk(write_sdk(loaded.plan, tmp_path / "out"), "shop")
+    client = Recorder()
+    tracker = sdk.Tracker(client, mode="strict")
+    tracker.added_to_cart(anonymous_id="anon-1", product_id="p-1")
+    assert client.calls[0]["anonymous_id"] == "anon-1" and client.calls[0]["user_id"] is None
+
+
+def test_anonymous_allowed_all_in_a_written_plan() -> None:
+    text = (
+        "plan: {name: Shop, slug: shop, version: 1.0.0}\n"
+        "identity: {primary_id: customer_id, anonymous_allowed: all}\n"
+        "events:\n  Added to Cart: {}\n  Order Completed: {}\n"
+    )
+    loaded = load_plan_text(text, "shop.yaml")
+    assert loaded.plan is not None
+    assert loaded.plan.identity.anonymous_allowed == ("Added to Cart", "Order Completed")
+    wrong = load_plan_text(text.replace("anonymous_allowed: all", "anonymous_allowed: any"))
+    assert [d.code for d in wrong.diagnostics] == ["plan/invalid"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +15,7 @@ from ..checks.lint import RULES
 from ..pipeline import load_plan_text
 from ..plan.diagnostics import Diagnostic, Level, Location
 from ..plan.names import class_name, event_code_name, python_name
-from .convert import Spec
+from .convert import Origin, Spec
 
 MAX_ROUNDS = 20
 
@@ -29,17 +29,26 @@ class Imported:
 
 
 def build(
-    plan: dict[str, Any], source: str, diagnostics: list[Diagnostic], header: str
+    plan: dict[str, Any],
+    source: str,
+    diagnostics: list[Diagnostic],
+    header: str,
+    origins: Mapping[int, Origin] | None = None,
 ) -> Imported:
+    """Load the assembled plan like any plan and fix what an import may fix: clashing generated
+    names get a ``code_name``; a property the plan rejects (``origins``: id of each property spec
+    → the file and JSON Pointer it came from) loses the offending keyword or becomes ``any``."""
     _reusable_types(plan)
     findings = list(diagnostics)
     for _ in range(MAX_ROUNDS):
         loaded = load_plan_text(dump(plan), source)
         clashes = [d for d in loaded.diagnostics if d.code == "naming/code-collision"]
-        if not clashes:
+        broken = [] if loaded.plan is not None else list(loaded.diagnostics)
+        fixes = [_rename(plan, d) for d in clashes]
+        fixes += [f for d in broken if (f := _repair(plan, d, origins or {})) is not None]
+        if not fixes:
             break
-        for d in clashes:
-            findings.append(_rename(plan, d))
+        findings.extend(fixes)
     else:
         return Imported(None, [*findings, *loaded.diagnostics])
     if loaded.plan is None:
@@ -65,6 +74,76 @@ def build(
     if not final.ok:
         return Imported(None, [*findings, *final.diagnostics])
     return Imported(header + dump(plan), findings)
+
+
+# Keywords a rejected property can lose and still say something true about the data.
+_DROPPABLE = {
+    "enum",
+    "format",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusive_minimum",
+    "exclusive_maximum",
+    "min_length",
+    "max_length",
+    "min_items",
+    "max_items",
+    "unique_items",
+    "examples",
+    "code_name",
+    "owner",
+    "tags",
+    "deprecated",
+}
+
+
+def _repair(
+    plan: dict[str, Any], problem: Diagnostic, origins: Mapping[int, Origin]
+) -> Diagnostic | None:
+    """Fix the imported property ``problem`` is about: drop the keyword it names, or make the
+    property ``any``. ``None`` when it is not about an imported property (or already fixed)."""
+    if problem.level is not Level.ERROR:
+        return None
+    chain: list[tuple[Any, Any]] = []
+    node: Any = plan
+    for part in problem.location.path:
+        if not _has(node, part):
+            break
+        chain.append((node, part))
+        node = node[part]
+    for container, key in reversed(chain):
+        origin = origins.get(id(container))
+        if origin is None or origin[0] is not container:
+            continue
+        _, file, pointer = origin
+        if key in _DROPPABLE:
+            del container[key]
+            action = f"`{key}` dropped"
+        elif container.get("type") != "any" or set(container) - _KEPT:
+            kept = {k: v for k, v in container.items() if k in _KEPT - {"type"}}
+            container.clear()
+            container.update({**kept, "type": "any"})
+            action = "imported as `any`"
+        else:
+            return None
+        return Diagnostic(
+            Location(file, path=(pointer,)),
+            "import/repaired",
+            Level.WARNING,
+            f"{problem.message} ({problem.code}); {action}",
+            problem.hint,
+        )
+    return None
+
+
+_KEPT = {"type", "required", "description", "nullable"}
+
+
+def _has(node: Any, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
 _EVENT_KEYS = [

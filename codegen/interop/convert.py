@@ -6,14 +6,18 @@ the JSON Pointer of the construct, and the property is mapped to the closest loo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..plan.diagnostics import Diagnostic, Level, Location
+from ..plan.filemodel import CODE_NAME
 from ..plan.names import class_name
 
 Spec = dict[str, Any]
+Origin = tuple[Spec, str, str]
 # Keywords that only document: kept where the plan has a place for them, else ignored quietly.
 _ANNOTATIONS = {
     "title",
@@ -39,6 +43,8 @@ _ANNOTATIONS = {
 }
 _FORMATS = {"email", "uri", "uuid", "hostname", "ipv4", "ipv6"}
 _SCALARS = {"string", "integer", "number", "boolean"}
+# Deeper schemas become `any`: the plan loader stops at 64 path steps (two per object level).
+MAX_NESTING = 24
 
 
 @dataclass
@@ -49,6 +55,12 @@ class Converter:
     root: Mapping[str, Any]
     warnings: list[Diagnostic] = field(default_factory=list)
     types: dict[str, Spec] = field(default_factory=dict)
+    # id() of every property spec made → (the spec, its file, its JSON Pointer), so that a
+    # problem the plan loader finds later is reported where it stands in the source (see
+    # build._repair). The spec is kept alive here so that its id() is never reused.
+    origins: dict[int, Origin] = field(default_factory=dict)
+    _depth: int = 0
+    _following: set[str] = field(default_factory=set)  # `$ref`s being expanded (cycles)
 
     def warn(self, pointer: str, message: str, hint: str | None = None) -> None:
         self.warnings.append(
@@ -61,18 +73,55 @@ class Converter:
             )
         )
 
+    def malformed(self, pointer: str, message: str, hint: str | None = None) -> None:
+        """Input that is not valid JSON Schema (or not a Segment plan): skipped, never fatal."""
+        self.warnings.append(
+            Diagnostic(
+                Location(self.file, path=(pointer or "/",)),
+                "import/malformed",
+                Level.WARNING,
+                message,
+                hint,
+            )
+        )
+
+    def clean(self, schema: Mapping[str, Any], pointer: str) -> dict[str, Any]:
+        """``schema`` without the keywords whose values have the wrong JSON type, each one
+        reported: everything after this may trust the types of the keywords it reads."""
+        out: dict[str, Any] = {}
+        for key, value in schema.items():
+            check = _SHAPES.get(key)
+            if check is not None and not check[0](value):
+                self.malformed(
+                    f"{pointer}/{_escape(key)}",
+                    f"`{key}` must be {check[1]}, not {describe(value)}; ignored",
+                )
+                continue
+            out[key] = value
+        return out
+
+    def _origin(self, spec: Spec, pointer: str) -> Spec:
+        self.origins[id(spec)] = (spec, self.file, pointer or "/")
+        return spec
+
     # -- objects -------------------------------------------------------------------------------
 
-    def fields(self, schema: Mapping[str, Any], pointer: str) -> tuple[dict[str, Spec], bool]:
+    def fields(self, schema: Any, pointer: str) -> tuple[dict[str, Spec], bool]:
         """An object schema's properties (with ``required``) and whether it is open."""
-        schema = self._deref(schema, pointer)
-        required = set(schema.get("required", []) or [])
+        if not isinstance(schema, Mapping):
+            self.malformed(
+                pointer, f"expected an object schema, not {describe(schema)}", "imported as open"
+            )
+            return {}, True
+        schema = self.clean(self._deref(schema, pointer), pointer)
+        required = set(schema.get("required", []))
         out: dict[str, Spec] = {}
-        for name, sub in (schema.get("properties") or {}).items():
-            spec = self.spec(sub, f"{pointer}/properties/{_escape(name)}")
+        for name, sub in schema.get("properties", {}).items():
+            at = f"{pointer}/properties/{_escape(name)}"
+            spec = self.spec(sub, at)
             if name in required:
                 spec = {"required": True, **spec}
-            out[str(name)] = spec
+            out[str(name)] = self._origin(spec, at)
         for name in sorted(required - set(out)):
             self.warn(
                 f"{pointer}/required",
@@ -104,13 +153,31 @@ class Converter:
     # -- one value -----------------------------------------------------------------------------
 
     def spec(self, schema: Any, pointer: str) -> Spec:
+        if self._depth >= MAX_NESTING:
+            self.warn(
+                pointer, f"schemas nested deeper than {MAX_NESTING} levels", "imported as `any`"
+            )
+            return {"type": "any"}
+        self._depth += 1
+        try:
+            return self._origin(self._spec(schema, pointer), pointer)
+        finally:
+            self._depth -= 1
+
+    def _spec(self, schema: Any, pointer: str) -> Spec:
         if schema is True or schema == {}:
             return {"type": "any"}
-        if not isinstance(schema, Mapping):
+        if schema is False:
             self.warn(
                 pointer, "a schema that rejects everything cannot be expressed", "imported as `any`"
             )
             return {"type": "any"}
+        if not isinstance(schema, Mapping):
+            self.malformed(
+                pointer, f"a schema must be an object, not {describe(schema)}", "imported as `any`"
+            )
+            return {"type": "any"}
+        schema = self.clean(schema, pointer)
         if "$ref" in schema:
             return self._ref(schema, pointer)
         docs = self._docs(schema)
@@ -137,15 +204,15 @@ class Converter:
         return {**self._typed(schema, pointer), **docs}
 
     def _typed(self, schema: Mapping[str, Any], pointer: str) -> Spec:
-        kinds = schema.get("type")
-        kinds = [kinds] if isinstance(kinds, str) else list(kinds or [])
+        kinds = schema.get("type", [])
+        kinds = [kinds] if isinstance(kinds, str) else list(dict.fromkeys(kinds))
         enum = schema.get("enum")
         if "const" in schema:
             enum = [schema["const"]]
         nullable = "null" in kinds or (enum is not None and None in enum)
         kinds = [k for k in kinds if k != "null"]
         if enum is not None:
-            enum = [v for v in enum if v is not None]
+            enum = [v for v in enum if v is not None] or None
         if not kinds:
             if "properties" in schema or "additionalProperties" in schema:
                 kinds = ["object"]
@@ -234,7 +301,10 @@ class Converter:
             )
         elif isinstance(items, Mapping) and not set(items) <= _ANNOTATIONS:
             item = self.spec(items, f"{pointer}/items")
-            spec["items"] = {k: v for k, v in item.items() if k not in ("description", "examples")}
+            spec["items"] = self._origin(
+                {k: v for k, v in item.items() if k not in ("description", "examples")},
+                f"{pointer}/items",
+            )
         for source, target in (
             ("minItems", "min_items"),
             ("maxItems", "max_items"),
@@ -260,7 +330,7 @@ class Converter:
         return {"type": "any"}
 
     def _ref(self, schema: Mapping[str, Any], pointer: str) -> Spec:
-        ref = str(schema["$ref"])
+        ref = schema["$ref"]
         if not ref.startswith("#/"):
             self.warn(
                 f"{pointer}/$ref",
@@ -276,27 +346,41 @@ class Converter:
         is_object = isinstance(target, Mapping) and (
             target.get("type") == "object" or "properties" in target
         )
-        if not is_object:
-            return self.spec(target, ref.removeprefix("#"))
-        type_name = class_name(name)
-        if type_name not in self.types:
-            self.types[type_name] = {}  # placeholder against cycles
-            properties, open_ = self.fields(target, ref.removeprefix("#"))
-            spec: Spec = {**self._docs(target), "properties": properties}
-            if open_:
-                spec["additional_properties"] = True
-            self.types[type_name] = spec
+        if ref in self._following:
+            self.warn(
+                f"{pointer}/$ref",
+                f"`{ref}` refers to itself: a recursive schema cannot be expressed",
+                "imported as `any`" if not is_object else "imported as an open object",
+            )
+            return {"type": "object" if is_object else "any"}
+        self._following.add(ref)
+        try:
+            if not is_object:
+                return self.spec(target, ref.removeprefix("#"))
+            type_name = class_name(name) or "Type"
+            if type_name not in self.types:
+                self.types[type_name] = {}  # keeps the order types are first referenced in
+                properties, open_ = self.fields(target, ref.removeprefix("#"))
+                spec: Spec = {**self._docs(target), "properties": properties}
+                if open_:
+                    spec["additional_properties"] = True
+                self.types[type_name] = spec
+        finally:
+            self._following.discard(ref)
         return {"type": type_name, **self._docs(schema)}
 
     def _deref(self, schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
-        if "$ref" in schema and str(schema["$ref"]).startswith("#/"):
-            target = _resolve(self.root, str(schema["$ref"]))
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target = _resolve(self.root, ref)
             if isinstance(target, Mapping):
                 return target
         return schema
 
     @staticmethod
     def _docs(schema: Mapping[str, Any]) -> Spec:
+        # already reported by clean() where the schema was converted; here only skipped
+        schema = {k: v for k, v in schema.items() if k not in _SHAPES or _SHAPES[k][0](v)}
         docs: Spec = {}
         if isinstance(schema.get("description"), str) and schema["description"].strip():
             docs["description"] = schema["description"].strip()
@@ -389,3 +473,98 @@ def _resolve(root: Mapping[str, Any], ref: str) -> Any:
         else:
             return None
     return current
+
+
+def describe(value: Any) -> str:
+    """A JSON value's kind in words, for messages about malformed input."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, Mapping):
+        return "an object" if value else "an empty object"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    if isinstance(value, int | float):
+        shown = str(value)
+        return f"the number {shown if len(shown) <= 20 else shown[:17] + '...'}"
+    if isinstance(value, str):
+        return f"the string {value[:40]!r}"
+    return type(value).__name__
+
+
+def _number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return abs(value) < 2**63 if isinstance(value, int) else math.isfinite(value)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _values(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(v is None or isinstance(v, str | bool) or _number(v) for v in value)
+    )
+
+
+def _schemas(value: Any) -> bool:
+    return isinstance(value, list) and bool(value)
+
+
+def _regex(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        re.compile(value)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return True
+
+
+def _type(value: Any) -> bool:
+    return isinstance(value, str) or _strings(value)
+
+
+# The JSON type every keyword the converter reads must have; anything else is reported and
+# dropped by Converter.clean before the keyword is looked at.
+_SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "type": (_type, "a type name or a list of them"),
+    "enum": (_values, "a non-empty list of strings, numbers and booleans"),
+    "required": (_strings, "a list of property names"),
+    "properties": (lambda v: isinstance(v, Mapping), "an object"),
+    "additionalProperties": (lambda v: isinstance(v, bool | Mapping), "a boolean or a schema"),
+    "items": (lambda v: isinstance(v, bool | list | Mapping), "a schema"),
+    "anyOf": (_schemas, "a non-empty list of schemas"),
+    "oneOf": (_schemas, "a non-empty list of schemas"),
+    "allOf": (_schemas, "a non-empty list of schemas"),
+    "$ref": (lambda v: isinstance(v, str), "a string"),
+    "format": (lambda v: isinstance(v, str), "a string"),
+    "pattern": (_regex, "a valid regular expression"),
+    "minLength": (_count, "a non-negative integer"),
+    "maxLength": (_count, "a non-negative integer"),
+    "minItems": (_count, "a non-negative integer"),
+    "maxItems": (_count, "a non-negative integer"),
+    "minimum": (_number, "a finite number"),
+    "maximum": (_number, "a finite number"),
+    "exclusiveMinimum": (lambda v: isinstance(v, bool) or _number(v), "a number or a boolean"),
+    "exclusiveMaximum": (lambda v: isinstance(v, bool) or _number(v), "a number or a boolean"),
+    "uniqueItems": (lambda v: isinstance(v, bool), "a boolean"),
+    "description": (lambda v: isinstance(v, str), "a string"),
+    "examples": (lambda v: isinstance(v, list), "a list"),
+    "x-code-name": (
+        lambda v: isinstance(v, str) and re.fullmatch(CODE_NAME, v) is not None,
+        "a snake_case name",
+    ),
+    "x-owner": (lambda v: isinstance(v, str), "a string"),
+    "x-tags": (_strings, "a list of strings"),
+    "x-deprecated": (lambda v: isinstance(v, bool | str), "a boolean or a string"),
+    "deprecated": (lambda v: isinstance(v, bool), "a boolean"),
+}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from ..plan.diagnostics import Diagnostic, Level, Location
 from ..plan.names import snake
 from .build import Imported, build
-from .convert import Converter
+from .convert import Converter, Origin, describe
+from .files import read_json
 
 HEADER = (
     "# yaml-language-server: $schema=tracking-plan.schema.json\n"
@@ -18,19 +18,25 @@ HEADER = (
 
 
 def schema_files(source: Path) -> list[Path]:
-    if source.is_file():
+    if not source.is_dir():
+        return [source]  # a file, or a path read_json reports as unreadable
+    try:
+        return sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
+    except OSError:  # a folder that cannot be listed: reported as unreadable
         return [source]
-    return sorted(p for p in source.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def event_name(schema: dict[str, Any], path: Path) -> str:
     """Snowplow ``self`` (vendor/name/version), else the title, else the file name."""
     self_block = schema.get("self")
-    if isinstance(self_block, dict) and self_block.get("name"):
-        return (
-            f"{self_block.get('vendor', '')}/{self_block['name']}/{self_block.get('version', '')}"
-        )
-    return str(schema.get("title") or path.stem)
+    if isinstance(self_block, dict) and _text(self_block.get("name")):
+        parts = (self_block.get("vendor"), self_block["name"], self_block.get("version"))
+        return "/".join(_text(part) for part in parts)
+    return _text(schema.get("title")) or path.stem
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
 
 def import_schemas(source: Path) -> Imported:
@@ -38,25 +44,21 @@ def import_schemas(source: Path) -> Imported:
     events: dict[str, Any] = {}
     types: dict[str, Any] = {}
     found: list[Diagnostic] = []
+    origins: dict[int, Origin] = {}
     for path in files:
         label = str(path)
-        try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            found.append(
-                Diagnostic(
-                    Location(label),
-                    "import/unreadable",
-                    Level.ERROR,
-                    f"cannot read JSON: {exc}",
-                    None,
-                )
-            )
+        schema, problem = read_json(path, label)
+        if problem is not None:
+            found.append(problem)
             continue
         if not isinstance(schema, dict):
             found.append(
                 Diagnostic(
-                    Location(label), "import/shape", Level.ERROR, "not a JSON Schema object", None
+                    Location(label, path=("/",)),
+                    "import/shape",
+                    Level.ERROR,
+                    f"not a JSON Schema object: the file holds {describe(schema)}",
+                    None,
                 )
             )
             continue
@@ -66,7 +68,7 @@ def import_schemas(source: Path) -> Imported:
         if not is_object:
             found.append(
                 Diagnostic(
-                    Location(label),
+                    Location(label, path=("/",)),
                     "import/unsupported",
                     Level.WARNING,
                     "the schema does not describe an object; imported as an "
@@ -87,7 +89,7 @@ def import_schemas(source: Path) -> Imported:
         if name in events:
             found.append(
                 Diagnostic(
-                    Location(label),
+                    Location(label, path=("/",)),
                     "import/duplicate",
                     Level.WARNING,
                     f"a second schema for `{name}`; this one is skipped",
@@ -99,6 +101,19 @@ def import_schemas(source: Path) -> Imported:
         for type_name, spec in convert.types.items():
             types.setdefault(type_name, spec)
         found.extend(convert.warnings)
+        origins.update(convert.origins)
+    if not events:
+        found.append(
+            Diagnostic(
+                Location(str(source)),
+                "import/nothing",
+                Level.ERROR,
+                f"no JSON Schema could be imported from {len(files)} file"
+                f"{'s' * (len(files) != 1)}; no plan written",
+                None,
+            )
+        )
+        return Imported(None, found)
     name = source.stem if source.is_file() else source.name
     slug = snake(name) or "imported_schemas"
     plan: dict[str, Any] = {
@@ -111,4 +126,4 @@ def import_schemas(source: Path) -> Imported:
         **({"types": types} if types else {}),
         "events": events,
     }
-    return build(plan, str(source), found, HEADER)
+    return build(plan, str(source), found, HEADER, origins)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from ..generators.jsonschema import type_schema
 from ..plan import ir
 from ..plan.diagnostics import Diagnostic, Level, Location
+from ..plan.filemodel import CODE_NAME
 from ..plan.names import event_code_name, snake
 from .build import Imported, build
-from .convert import Converter, Spec
+from .convert import Converter, Spec, describe
+from .files import read_json
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 HEADER = (
@@ -21,77 +25,153 @@ HEADER = (
 )
 
 
-def import_segment(document: Mapping[str, Any], source: str) -> Imported:
+def import_segment_file(path: Path) -> Imported:
+    """:func:`import_segment` of a JSON file; an unreadable file is a diagnostic, no plan."""
+    document, problem = read_json(path)
+    if problem is not None:
+        return Imported(None, [problem])
+    return import_segment(document, str(path))
+
+
+def import_segment(document: Any, source: str) -> Imported:
     """A plan from either export shape; ``source`` names the file in diagnostics."""
-    convert = Converter(source, document)
-    found: list[Diagnostic] = []
-    rules = document.get("rules")
-    if isinstance(rules, Mapping) and "events" in rules:
-        events, traits = _config_api(rules, convert, found)
-    elif isinstance(rules, list):
-        events, traits = _public_api(rules, convert, found)
-    else:
+    rules = document.get("rules") if isinstance(document, Mapping) else document
+    if not isinstance(document, Mapping) or not (
+        (isinstance(rules, Mapping) and "events" in rules) or isinstance(rules, list)
+    ):
         return Imported(
             None,
             [
                 Diagnostic(
-                    Location(source),
+                    Location(source, path=("/rules" if isinstance(document, Mapping) else "/",)),
                     "import/shape",
                     Level.ERROR,
                     "not a Segment tracking plan: expected `rules.events` (Config API) or a "
-                    "`rules` list (Public API)",
+                    f"`rules` list (Public API), found {describe(rules)}",
                     None,
                 )
             ],
         )
-    name = str(document.get("display_name") or document.get("name") or "Imported plan")
-    slug = snake(str(document.get("slug") or name.rsplit("/", 1)[-1])) or "imported_plan"
+    convert = Converter(source, document)
+    found: list[Diagnostic] = []
+    if isinstance(rules, Mapping):
+        events, traits = _config_api(rules, convert, found)
+    else:
+        events, traits = _public_api(rules, convert, found)
+    name = _text(document.get("display_name")) or _text(document.get("name")) or "Imported plan"
+    slug = snake(_text(document.get("slug")) or name.rsplit("/", 1)[-1]) or "imported_plan"
     if not slug[0].isalpha():
         slug = "plan_" + slug
+    if not events and not traits:
+        return Imported(
+            None,
+            [
+                *convert.warnings,
+                Diagnostic(
+                    Location(source, path=("/rules",)),
+                    "import/nothing",
+                    Level.ERROR,
+                    "no event or identify rule could be imported; no plan written",
+                    None,
+                ),
+            ],
+        )
     plan: dict[str, Any] = {"plan": {"name": name, "slug": slug[:63], "version": "1.0.0"}}
-    if document.get("description"):
-        plan["plan"]["description"] = str(document["description"])
-    plan["identity"] = {}
+    if _text(document.get("description")):
+        plan["plan"]["description"] = _text(document.get("description"))
+    plan["identity"] = {"anonymous_allowed": "all"}
+    found.append(
+        Diagnostic(
+            Location(source),
+            "import/anonymous-allowed",
+            Level.INFO,
+            "Segment accepts every event with only an anonymousId; the plan says the same "
+            "(`identity.anonymous_allowed: all`)",
+            "list the events that may be sent before identify to require a userId on the rest",
+        )
+    )
     if convert.types:
         plan["types"] = dict(convert.types)
     plan["events"] = events
     if traits:
         plan["traits"] = traits
-    return build(plan, source, [*found, *convert.warnings], HEADER)
+    return build(plan, source, [*found, *convert.warnings], HEADER, convert.origins)
+
+
+def _text(value: Any) -> str:
+    """A string field of the export; anything else counts as absent."""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _version(value: Any, pointer: str, convert: Converter) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**63:
+        return value
+    if isinstance(value, str) and value.isdigit() and len(value) < 19 and int(value) >= 1:
+        return int(value)
+    convert.malformed(pointer, f"`version` must be a positive integer, not {describe(value)}")
+    return 0  # below any real version: a well-formed version of the same event wins
+
+
+def _entries(
+    items: Any, pointer: str, convert: Converter
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The objects of a list in the export, each malformed entry reported and skipped."""
+    if not isinstance(items, list):
+        convert.malformed(pointer, f"expected a list, not {describe(items)}")
+        return
+    for index, item in enumerate(items):
+        if isinstance(item, Mapping):
+            yield index, item
+        else:
+            convert.malformed(
+                f"{pointer}/{index}", f"expected an object, not {describe(item)}; skipped"
+            )
+
+
+def _schema(value: Any, pointer: str, convert: Converter) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return value
+    convert.malformed(
+        pointer, f"a schema must be an object, not {describe(value)}", "imported without rules"
+    )
+    return {}
 
 
 def _config_api(
     rules: Mapping[str, Any], convert: Converter, found: list[Diagnostic]
 ) -> tuple[dict[str, Any], dict[str, Spec]]:
     chosen: dict[str, tuple[int, int, Mapping[str, Any]]] = {}
-    for index, event in enumerate(rules.get("events") or []):
-        name, version = str(event.get("name")), int(event.get("version") or 1)
+    versions: list[tuple[str, int]] = []
+    for index, event in _entries(rules.get("events"), "/rules/events", convert):
+        name = _text(event.get("name"))
+        if not name:
+            convert.malformed(f"/rules/events/{index}/name", "an event needs a name; skipped")
+            continue
+        version = _version(event.get("version"), f"/rules/events/{index}/version", convert)
+        versions.append((name, version))
         if name not in chosen or version > chosen[name][0]:
             chosen[name] = (version, index, event)
-    _report_versions(
-        (
-            (str(event.get("name")), int(event.get("version") or 1))
-            for event in rules.get("events") or []
-        ),
-        convert,
-        found,
-    )
+    _report_versions(versions, convert, found)
     events = {}
     for name, (_, index, event) in chosen.items():
         pointer = f"/rules/events/{index}/rules"
-        message = event.get("rules") or {}
+        message = _schema(event.get("rules"), pointer, convert)
         convert.root = message  # `$ref`s resolve inside the rule's own schema
         events[name] = _event(
             convert,
-            _section(message, "properties", pointer, convert),
-            str(event.get("description") or ""),
-            f"{pointer}/properties/properties",
+            *_section(message, "properties", pointer, convert),
+            _text(event.get("description")),
         )
     traits: dict[str, Spec] = {}
     identify = rules.get("identify_traits")
-    if isinstance(identify, Mapping) and identify:
-        schema = _section(identify, "traits", "/rules/identify_traits", convert)
-        traits, _ = convert.fields(schema, "/rules/identify_traits")
+    if identify:
+        identify = _schema(identify, "/rules/identify_traits", convert)
+        convert.root = identify
+        traits, _ = convert.fields(*_section(identify, "traits", "/rules/identify_traits", convert))
     if rules.get("group_traits"):
         convert.warn(
             "/rules/group_traits",
@@ -105,31 +185,35 @@ def _public_api(
     rules: list[Any], convert: Converter, found: list[Diagnostic]
 ) -> tuple[dict[str, Any], dict[str, Spec]]:
     chosen: dict[tuple[str, str], tuple[int, int, Mapping[str, Any]]] = {}
-    for index, rule in enumerate(rules):
-        kind_key = (str(rule.get("type")), str(rule.get("key") or ""))
-        version = int(rule.get("version") or 1)
-        if kind_key not in chosen or version > chosen[kind_key][0]:
-            chosen[kind_key] = (version, index, rule)
+    versions: list[tuple[str, int]] = []
+    for index, rule in _entries(rules, "/rules", convert):
+        kind = _text(rule.get("type"))
+        key = _text(rule.get("key"))
+        if kind == "TRACK" and not key:
+            convert.malformed(f"/rules/{index}/key", "a TRACK rule needs a `key`; skipped")
+            continue
+        version = _version(rule.get("version"), f"/rules/{index}/version", convert)
+        versions.append((key, version))
+        if (kind, key) not in chosen or version > chosen[kind, key][0]:
+            chosen[kind, key] = (version, index, rule)
     events: dict[str, Any] = {}
     traits: dict[str, Spec] = {}
     for (kind, key), (_, index, rule) in chosen.items():
         pointer = f"/rules/{index}/jsonSchema"
-        schema = rule.get("jsonSchema") or {}
+        schema = _schema(rule.get("jsonSchema"), pointer, convert)
         convert.root = schema  # `$ref`s resolve inside the rule's own schema
         if kind == "TRACK":
             properties = _section(schema, "properties", pointer, convert)
-            events[key] = _event(convert, properties, str(schema.get("description") or ""), pointer)
+            events[key] = _event(convert, *properties, _text(schema.get("description")))
         elif kind == "IDENTIFY":
-            traits, _ = convert.fields(_section(schema, "traits", pointer, convert), pointer)
+            traits, _ = convert.fields(*_section(schema, "traits", pointer, convert))
         else:
             convert.warn(
                 f"/rules/{index}",
-                f"{kind} rules have no place in the plan format",
+                f"{kind or 'untyped'} rules have no place in the plan format",
                 "only TRACK and IDENTIFY rules are imported",
             )
-    _report_versions(
-        ((str(rule.get("key")), int(rule.get("version") or 1)) for rule in rules), convert, found
-    )
+    _report_versions(versions, convert, found)
     return events, traits
 
 
@@ -155,14 +239,16 @@ def _report_versions(
 
 def _section(
     schema: Mapping[str, Any], part: str, pointer: str, convert: Converter
-) -> Mapping[str, Any]:
+) -> tuple[Mapping[str, Any], str]:
     """The ``properties`` (or ``traits``) part of a whole-message schema, or the schema itself
-    when it already describes just that part (the Public API shape)."""
-    inner = (schema.get("properties") or {}).get(part)
+    when it already describes just that part (the Public API shape); with its JSON Pointer."""
+    parts = schema.get("properties")
+    parts = parts if isinstance(parts, Mapping) else {}  # reported where fields() reads it
+    inner = parts.get(part)
     if isinstance(inner, Mapping) and (
         "properties" in inner or inner.get("type") == "object" or inner == {}
     ):
-        for other, sub in (schema.get("properties") or {}).items():
+        for other, sub in parts.items():
             if other not in (part, "context", "traits", "properties") or (
                 other in ("context", "traits") and other != part and _constrains(sub)
             ):
@@ -170,8 +256,8 @@ def _section(
                     f"{pointer}/properties/{other}",
                     f"rules on `{other}` have no place in the plan format; ignored",
                 )
-        return inner
-    return schema
+        return inner, f"{pointer}/properties/{part}"
+    return schema, pointer
 
 
 def _constrains(schema: Any) -> bool:
@@ -182,7 +268,7 @@ def _constrains(schema: Any) -> bool:
 
 
 def _event(
-    convert: Converter, schema: Mapping[str, Any], description: str, pointer: str
+    convert: Converter, schema: Mapping[str, Any], pointer: str, description: str
 ) -> dict[str, Any]:
     properties, open_ = convert.fields(schema, pointer)
     event: dict[str, Any] = {}
@@ -190,8 +276,9 @@ def _event(
         event["description"] = description.strip()
     if open_:
         event["additional_properties"] = True
-    if schema.get("x-code-name"):
-        event["code_name"] = schema["x-code-name"]
+    code_name = schema.get("x-code-name")
+    if isinstance(code_name, str) and re.fullmatch(CODE_NAME, code_name):
+        event["code_name"] = code_name
     event["properties"] = properties
     return event
 

@@ -68,8 +68,10 @@ class Identity(_Model):
         None, description="Which identifier `userId` carries (a trait name, e.g. customer_id)."
     )
     user_id_pattern: str | None = Field(None, description="Regex every userId must match.")
-    anonymous_allowed: list[str] = Field(
-        default_factory=list, description="Events that may arrive with only an anonymousId."
+    anonymous_allowed: list[str] | Literal["all"] = Field(
+        default_factory=list,
+        description="Events that may arrive with only an anonymousId, or `all` (any event may: "
+        "what Segment Protocols accepts, and what `codegen import segment` writes).",
     )
 
 

@@ -66,7 +66,10 @@ class _Builder:
         loc = Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1, path)
         self.diagnostics.append(Diagnostic(loc, code, Level.ERROR, message, hint))
 
-    def build(self, node: yaml.Node, path: Path) -> Any:
+    def build(self, node: yaml.Node, path: Path, merge_key: yaml.Node | None = None) -> Any:
+        """Plain data for ``node``; ``merge_key`` is the ``<<`` key when ``node`` is merged (a
+        merge is an alias use, reported where the ``<<`` stands)."""
+        site = merge_key or node
         if len(path) > MAX_DEPTH:
             self.error(
                 node,
@@ -78,13 +81,22 @@ class _Builder:
             raise _AbortError
         key = id(node)
         if key in self.stack:
-            self.error(
-                node,
-                path,
-                "load/recursive-alias",
-                "an alias refers to a node that contains it",
-                "remove the recursive alias; use `ref:` or a reusable type instead",
-            )
+            if merge_key is not None:
+                self.error(
+                    site,
+                    path,
+                    "load/recursive-merge",
+                    "a merge key (`<<`) merges a mapping that contains it",
+                    "remove the `<<:` that merges its own anchor",
+                )
+            else:
+                self.error(
+                    node,
+                    path,
+                    "load/recursive-alias",
+                    "an alias refers to a node that contains it",
+                    "remove the recursive alias; use `ref:` or a reusable type instead",
+                )
             raise _AbortError
         uses = self.seen.get(key, 0)
         self.seen[key] = uses + 1
@@ -92,7 +104,7 @@ class _Builder:
             self.alias_nodes += _count(node)
             if self.alias_nodes > MAX_ALIAS_NODES:
                 self.error(
-                    node,
+                    site,
                     path,
                     "load/alias-bomb",
                     f"aliases expand to more than {MAX_ALIAS_NODES} nodes",
@@ -137,12 +149,13 @@ class _Builder:
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        merged: list[yaml.Node] = []
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                merged.extend(
+                sources = (
                     value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
                 )
+                merged.extend((key_node, source) for source in sources)
                 continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
                 shown = getattr(key_node, "value", "?")
@@ -168,7 +181,7 @@ class _Builder:
                 continue
             self.marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[key] = self.build(value_node, child)
-        for source in merged:
+        for merge_key, source in merged:
             if not isinstance(source, yaml.MappingNode):
                 self.error(
                     source,
@@ -178,7 +191,9 @@ class _Builder:
                     "merge a mapping anchor: `<<: *name`",
                 )
                 continue
-            for merged_key, merged_value in self.mapping(source, path).items():
+            # Through build(): a merge is an alias use, so it is counted against the alias
+            # budget (a merge of merges grows like an alias bomb) and checked for recursion.
+            for merged_key, merged_value in self.build(source, path, merge_key).items():
                 result.setdefault(merged_key, merged_value)
         return result
 

@@ -366,7 +366,11 @@ class Resolver:
 
     def identity(self) -> ir.Identity:
         spec = self.spec.identity
-        for i, name in enumerate(spec.anonymous_allowed):
+        everyone = spec.anonymous_allowed == "all"
+        listed = [] if spec.anonymous_allowed == "all" else spec.anonymous_allowed
+        # `all` becomes the list of every event: generators, validate and diff see one notion.
+        anonymous = tuple(sorted(self.spec.events)) if everyone else tuple(listed)
+        for i, name in enumerate(listed):
             if name not in self.spec.events:
                 self.error(
                     ("identity", "anonymous_allowed", i),
@@ -378,7 +382,7 @@ class Resolver:
         problem = _pattern_problem(pattern) if pattern is not None else None
         if problem is not None:
             self.error(("identity", "user_id_pattern"), "type/bad-pattern", problem, _PATTERN_HINT)
-        return ir.Identity(spec.primary_id, spec.user_id_pattern, tuple(spec.anonymous_allowed))
+        return ir.Identity(spec.primary_id, spec.user_id_pattern, anonymous)
 
 
 def value_fits(kind: ir.Kind, value: Any) -> bool:
