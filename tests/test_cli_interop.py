@@ -89,7 +89,7 @@ def test_import_segment_unreadable_file(cli: CliFn, tmp_path: Path, kind: str) -
     result = cli("import", "segment", source, "-o", out)
     assert result.exit_code == 2
     assert source.name in result.stderr
-    assert ("cannot read" if kind != "not-json" else "invalid JSON") in result.stderr
+    assert ("cannot read" if kind != "not-json" else "not JSON") in result.stderr
     assert not out.exists()
 
 
@@ -121,5 +121,25 @@ def test_import_jsonschema_unreadable_schema_is_a_located_error(
     )
     bad = unreadable(tmp_path, kind).rename(folder / "bad.json")
     result = cli("import", "jsonschema", folder, "-o", tmp_path / "plan.yaml")
-    assert f"{bad}: error[import/unreadable] cannot read JSON" in result.stderr
+    assert f"{bad}" in result.stderr and "error[import/unreadable]" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_import_refuses_to_overwrite_a_plan_without_force(cli: CliFn, tmp_path: Path) -> None:
+    """`import -o` silently overwrote an existing plan."""
+    source = ROOT / "tests" / "cases" / "interop" / "glow_shop.segment.json"
+    out = tmp_path / "plan.yaml"
+    out.write_text("# my edited plan\n", encoding="utf-8")
+    refused = cli("import", "segment", source, "-o", out)
+    assert refused.exit_code == 2 and "already exists" in refused.stderr
+    assert out.read_text(encoding="utf-8") == "# my edited plan\n"
+    forced = cli("import", "segment", source, "-o", out, "--force")
+    assert forced.exit_code == 0 and out.read_text(encoding="utf-8").startswith("# yaml")
+
+
+def test_check_refuses_a_foreign_folder_without_a_traceback(cli: CliFn, tmp_path: Path) -> None:
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("not generated", encoding="utf-8")
+    result = cli("check", "plans/glow_shop.yaml", "-o", foreign, "--no-cache")
+    assert result.exit_code == 2 and "error:" in result.stderr

@@ -136,7 +136,7 @@ def test_import_segment(cli: CliFn, tmp_path: Path) -> None:
     broken.write_text('{"rules": [\n  {"key": 1,}\n]}')
     unreadable = cli("import", "segment", broken, "-o", tmp_path / "broken.yaml")
     assert unreadable.exit_code == 2
-    assert f"{broken}:2:13: error[import/unreadable] invalid JSON" in unreadable.stderr
+    assert f"{broken}:2:13: error[import/unreadable] not JSON" in unreadable.stderr
     missing = cli("import", "segment", tmp_path / "nope.json", "-o", tmp_path / "nope.yaml")
     assert missing.exit_code == 2 and "cannot read" in missing.stderr
 
@@ -164,7 +164,7 @@ def test_import_jsonschema(cli: CliFn, tmp_path: Path) -> None:
     broken.write_text("{\n  nope\n}")
     unreadable = cli("import", "jsonschema", broken, "-o", tmp_path / "broken.yaml")
     assert unreadable.exit_code == 2
-    assert f"{broken}: error[import/unreadable]" in unreadable.stderr
+    assert f"{broken}:2:3: error[import/unreadable]" in unreadable.stderr
     missing = cli("import", "jsonschema", tmp_path / "nope", "-o", tmp_path / "nope.yaml")
     assert missing.exit_code == 2
 

@@ -72,7 +72,12 @@ def check(
     for target, files in _generated(
         plans, out_dir, _options(templates, cache_dir, no_cache)
     ).items():
-        found = changes(target, files)
+        try:
+            found = changes(target, files)
+        except UnsafeOutputError as exc:  # refused on the marker alone, before reading
+            fail(str(exc))
+        except OSError as exc:
+            fail(f"cannot read {target}: {exc.strerror or exc}")
         stale = stale or bool(found)
         for change in found:
             err.print(f"{target}: {change.kind} {change.path}", markup=False)

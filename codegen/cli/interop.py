@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,6 @@ from .policy import (
     err,
     exit_code,
     fail,
-    read_json,
     require_plan,
     show,
     stop,
@@ -26,38 +24,42 @@ from .policy import (
 )
 
 SourceArg = Annotated[Path, typer.Argument(show_default=False)]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the output plan if it exists.")]
 
 
-def _write_import(imported: Imported, output: Path) -> None:
+def _write_import(imported: Imported, output: Path, force: bool) -> None:
     """Write the imported plan, unless the import reported errors (then exit 1, or 2 when a
-    source could not be read)."""
+    source could not be read); an existing plan is replaced only with ``--force``."""
+    from ..interop.files import write_plan
+
     diagnostics = sorted(imported.diagnostics)
     show(diagnostics)
     code = exit_code(diagnostics)
     if code is not ExitCode.OK or imported.text is None:
         stop(max(code, ExitCode.FINDINGS))
-    write_text(output, imported.text)
+    refused = write_plan(imported.text, output, force=force)
+    if refused is not None:
+        show([refused])
+        stop(ExitCode.UNUSABLE)
     warnings = sum(d.level is Level.WARNING for d in diagnostics)
     err.print(f"wrote {output} ({counted(warnings, 'warning')})", markup=False)
 
 
-def import_segment(file: SourceArg, output: OutPlanOpt) -> None:
+def import_segment(file: SourceArg, output: OutPlanOpt, force: ForceOpt = False) -> None:
     """A Segment Protocols export (Config API v1 or Public API shape) → plan YAML."""
-    from ..interop.segment import import_segment as convert
+    from ..interop.segment import import_segment_file
 
-    document = read_json(file)
-    # Not an object: the converter reports that it is not a tracking plan, as for `{}`.
-    _write_import(convert(document if isinstance(document, Mapping) else {}, str(file)), output)
+    _write_import(import_segment_file(file), output, force)
 
 
-def import_jsonschema(source: SourceArg, output: OutPlanOpt) -> None:
+def import_jsonschema(source: SourceArg, output: OutPlanOpt, force: ForceOpt = False) -> None:
     """JSON Schema files (draft-04 to 2020-12, Snowplow self-describing) → plan YAML: one event
     per schema."""
     from ..interop.jsonschemas import import_schemas
 
     if not source.exists():
         fail(f"no such file or folder: {source}")
-    _write_import(import_schemas(source), output)
+    _write_import(import_schemas(source), output, force)
 
 
 def export_segment(plan: SourceArg, output: OutPlanOpt) -> None:
