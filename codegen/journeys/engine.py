@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ class Finding:
     message_ids: tuple[str, ...]
     revenue: float | None
     detail: str
+    facts: dict[str, Any] | None = None  # shared_identifier: key, value, events, counts
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -30,6 +32,7 @@ class Finding:
             "message_ids": list(self.message_ids),
             "revenue": self.revenue,
             "detail": self.detail,
+            **({"facts": self.facts} if self.facts is not None else {}),
         }
 
 
@@ -155,10 +158,13 @@ class Engine:
         self._run(self.script(None, audit=True, simulate=False, load=not self._loaded))
         self._loaded = True
         rows = self.connection.execute(
-            "SELECT kind, profiles, message_ids, revenue, detail FROM findings "
+            "SELECT kind, profiles, message_ids, revenue, detail, facts FROM findings "
             "ORDER BY kind, profiles, message_ids"
         ).fetchall()
-        findings = tuple(Finding(k, tuple(p), tuple(m or ()), r, d) for k, p, m, r, d in rows)
+        findings = tuple(
+            Finding(k, tuple(p), tuple(m or ()), r, d, json.loads(f) if f else None)
+            for k, p, m, r, d, f in rows
+        )
         cursor = self.connection.execute("SELECT * FROM totals")
         names = [d[0] for d in cursor.description]
         values = cursor.fetchone() or ()

@@ -10,6 +10,7 @@ from ..generators.render import md, md_cell, md_code
 from .engine import Audit, Simulation
 
 KINDS = (
+    "shared_identifier",
     "phantom_abandoner",
     "unstitched_anonymous",
     "duplicate_profile",
