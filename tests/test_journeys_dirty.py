@@ -3,9 +3,18 @@ problem, with the exact findings expected."""
 
 from __future__ import annotations
 
+import codecs
+import gzip
+import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pytest
+
+from codegen.journeys.sql import JourneyError
+
+from .conftest import CliFn
 from .test_journeys import engine, identify, log, track
 
 
@@ -100,3 +109,170 @@ def test_a_purchase_without_the_optional_cart_id_is_not_an_abandonment(tmp_path:
     result = engine([log(tmp_path, messages)]).audit()
     assert result.totals["true_abandoners"] == 1  # only c_user0001
     assert result.findings == ()
+
+
+# -- 3. nothing unreadable dropped silently ---------------------------------------------------
+
+DUPLICATES = [
+    identify("d1", "09:00", "c_jane0001", email="jane@example.com"),
+    identify("d2", "09:05", "c_jane0002", email="jane@example.com"),
+    track("Checkout Started", "d3", "09:06", user="c_jane0002", checkout_id="C9"),
+]
+
+
+def lines(messages: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(m) + "\n" for m in messages)
+
+
+def test_a_bad_byte_is_counted_not_silently_dropped(tmp_path: Path) -> None:
+    text = (
+        lines(DUPLICATES)
+        .encode()
+        .replace(b'"c_jane0002", "messageId": "d2"', b'"c_jane0002\xff", "messageId": "d2"')
+    )
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(text + b"42\n\n")  # a bad byte; a JSON value that is not a message
+    result = engine([str(path)]).audit()
+    assert (result.totals["messages"], result.totals["unreadable"]) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "name, encode",
+    [
+        ("utf16.jsonl", lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le")),
+        ("utf16be-no-bom.jsonl", lambda text: text.encode("utf-16-be")),
+        ("bom.jsonl", lambda text: codecs.BOM_UTF8 + text.encode()),
+        ("export.json", lambda text: gzip.compress(text.encode())),  # gzip, no .gz name
+        (
+            "pretty.json",
+            lambda text: json.dumps(
+                {"batch": [json.loads(x) for x in text.splitlines()]}, indent=2
+            ).encode(),
+        ),
+        (
+            "array.json",
+            lambda text: json.dumps([json.loads(x) for x in text.splitlines()], indent=2).encode(
+                "utf-16"
+            ),
+        ),
+    ],
+)
+def test_every_readable_format_gives_the_same_findings(
+    tmp_path: Path, name: str, encode: Any
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(encode(lines(DUPLICATES)))
+    result = engine([str(path)]).audit()
+    assert (result.totals["messages"], result.totals["unreadable"]) == (3, 0)
+    assert [(f.kind, f.profiles) for f in result.findings] == [
+        ("duplicate_profile", ("c_jane0001", "c_jane0002"))
+    ]
+
+
+def test_a_utf16_line_with_a_broken_character_is_counted(tmp_path: Path) -> None:
+    good = lines(DUPLICATES).encode("utf-16-le")
+    # a lone high surrogate in the second line: undecodable UTF-16
+    lone = (
+        lines(DUPLICATES[1:2]).encode("utf-16-le").replace("j".encode("utf-16-le"), b"\x00\xd8", 1)
+    )
+    path = tmp_path / "broken16.jsonl"
+    path.write_bytes(codecs.BOM_UTF16_LE + good + lone)
+    result = engine([str(path)]).audit()
+    assert (result.totals["messages"], result.totals["unreadable"]) == (3, 1)
+
+
+def parquet(tmp_path: Path, select: str) -> str:
+    source = log(tmp_path, DUPLICATES, "p.jsonl")
+    target = tmp_path / "p.parquet"
+    duckdb.sql(
+        f"COPY (SELECT {select} FROM read_json_auto('{source}')) TO '{target}' (FORMAT parquet)"
+    )
+    return str(target)
+
+
+@pytest.mark.parametrize(
+    "select, error",
+    [
+        (
+            "* REPLACE (to_json(traits)::VARCHAR AS traits)",
+            "column `traits` is VARCHAR; expected STRUCT or MAP or JSON (JSON stored as text: "
+            "store it as a struct)",
+        ),
+        (
+            "* EXCLUDE (userId), userId AS user_id",
+            "column `user_id` is not read; the audit reads Segment's `userId` (rename the column)",
+        ),
+        ("messageId, traits", "no column `type` or `event`: these are not messages"),
+    ],
+)
+def test_a_wrong_parquet_schema_is_an_error_naming_the_column(
+    tmp_path: Path, select: str, error: str
+) -> None:
+    path = parquet(tmp_path, select)
+    with pytest.raises(JourneyError) as raised:
+        engine([path])
+    assert str(raised.value) == f"{path}: {error}"
+
+
+def test_cli_reports_unreadable_lines_and_exits_1(cli: CliFn, tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    path.write_text(lines(DUPLICATES) + "{not json\n")
+    args = ("audit", "--plan", "plans/glow_shop.yaml", str(path))
+    text = cli(*args)
+    assert text.exit_code == 1 and "unreadable lines (not used): 1" in text.stdout
+    assert "1 log line could not be used (allowed: 0)" in text.stderr
+    document = cli(*args, "--format", "json", "--allow-unreadable", "1")
+    assert document.exit_code == 0 and json.loads(document.stdout)["unreadable"] == 1
+    sim = cli("simulate", "--plan", "plans/glow_shop.yaml", str(path), "--format", "json")
+    assert sim.exit_code == 1 and json.loads(sim.stdout)["unreadable"] == 1
+
+
+# -- 4. literal paths, no network ---------------------------------------------------------------
+
+
+def test_paths_are_literal_unless_glob(cli: CliFn, tmp_path: Path) -> None:
+    star = tmp_path / "*.jsonl"
+    star.write_text(lines(DUPLICATES[:1]))
+    (tmp_path / "other.jsonl").write_text(lines(DUPLICATES[1:]))
+    args = ("audit", "--plan", "plans/glow_shop.yaml", "--format", "json")
+    literal = json.loads(cli(*args, str(star)).stdout)
+    assert literal["totals"]["messages"] == 1  # the file named `*.jsonl`, once
+    expanded = json.loads(cli(*args, "--glob", str(star)).stdout)
+    assert expanded["totals"]["messages"] == 3  # `*.jsonl` (1) and other.jsonl (2)
+    none = cli(*args, "--glob", str(tmp_path / "*.parquet"))
+    assert none.exit_code == 2 and "matches no file" in none.stderr
+
+
+def test_no_run_touches_the_network(cli: CliFn, tmp_path: Path) -> None:
+    result = cli("audit", "--plan", "plans/glow_shop.yaml", "http://127.0.0.1:9/log.jsonl")
+    assert result.exit_code == 2 and "no such file" in result.stderr
+    e = engine([log(tmp_path, DUPLICATES)])
+    settings = e.connection.execute(
+        "SELECT current_setting('autoinstall_known_extensions'), "
+        "current_setting('autoload_known_extensions')"
+    ).fetchone()
+    assert settings == (False, False)
+
+
+# -- 5. valid JSON, explicit time zones ---------------------------------------------------------
+
+
+def test_json_report_never_prints_nan(cli: CliFn, tmp_path: Path) -> None:
+    path = tmp_path / "nan.jsonl"
+    order = purchase(1, "K1")
+    order["properties"]["revenue"] = "NaN"
+    infinite = purchase(2, "K2")
+    infinite["properties"]["revenue"] = "Infinity"
+    path.write_text(lines([order, infinite]))
+    result = cli("audit", "--plan", "plans/glow_shop.yaml", str(path), "--format", "json")
+    document = json.loads(result.stdout, parse_constant=lambda c: pytest.fail(c))
+    assert document["totals"]["revenue"] == 0 and document["totals"]["purchases"] == 2
+
+
+def test_a_naive_at_is_a_usage_error(cli: CliFn, tmp_path: Path) -> None:
+    path = log(tmp_path, DUPLICATES)
+    result = cli("simulate", "--plan", "plans/glow_shop.yaml", path, "--at", "2026-03-01T10:00")
+    assert result.exit_code == 2
+    assert "--at `2026-03-01T10:00` has no UTC offset; add one" in result.stderr
+    ok = cli("simulate", "--plan", "plans/glow_shop.yaml", path, "--at", "2026-03-01T10:00Z")
+    assert ok.exit_code == 0

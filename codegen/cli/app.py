@@ -529,6 +529,47 @@ MemoryOpt = Annotated[
 ]
 
 
+AllowUnreadableOpt = Annotated[
+    int,
+    typer.Option(
+        "--allow-unreadable",
+        min=0,
+        help="How many log lines that cannot be used (bad bytes, not JSON, not an object) "
+        "are acceptable; more exit with 1 after the report.",
+    ),
+]
+GlobOpt = Annotated[
+    bool,
+    typer.Option("--glob", help="Expand the log arguments as glob patterns (else literal)."),
+]
+
+
+def _journey_logs(logs: list[str], glob: bool) -> list[str]:
+    """Literal paths unless ``--glob``; DuckDB itself never sees a pattern or a URL."""
+    if not glob:
+        return logs
+    import glob as globbing
+
+    expanded = []
+    for pattern in logs:
+        found = sorted(globbing.glob(pattern, recursive=True))
+        if not found:
+            err.print(f"error: --glob `{pattern}` matches no file", markup=False)
+            raise typer.Exit(EXIT_UNREADABLE)
+        expanded += found
+    return expanded
+
+
+def _unreadable_exit(count: int, allowed: int) -> None:
+    if count > allowed:
+        err.print(
+            f"error: {count:,} log line{'s' * (count != 1)} could not be used "
+            f"(allowed: {allowed:,}); fix the export, or pass --allow-unreadable {count}",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_FAIL)
+
+
 def _journey_engine(
     plan: Path, logs: list[str], window: str | None, memory_limit: str | None
 ) -> Any:
@@ -601,13 +642,15 @@ def audit(
     ] = None,
     emit_sql: EmitOpt = False,
     memory_limit: MemoryOpt = None,
+    allow_unreadable: AllowUnreadableOpt = 0,
+    glob: GlobOpt = False,
 ) -> None:
     """Replay event logs the way Customer.io merges people, and report journeys that would
     misfire a trigger (phantom abandoners, unstitched anonymous carts, duplicates...)."""
     from ..journeys import report
 
     with _journey_errors():
-        engine, resolved = _journey_engine(plan, logs, window, memory_limit)
+        engine, resolved = _journey_engine(plan, _journey_logs(logs, glob), window, memory_limit)
         if emit_sql:
             sys.stdout.write(engine.emit(None, audit=True, simulate=False))
             return
@@ -615,6 +658,7 @@ def audit(
     _journey_report(
         fmt, report.audit_json, report.audit_markdown, report.audit_text, result, resolved
     )
+    _unreadable_exit(int(result.totals["unreadable"]), allow_unreadable)
 
 
 @app.command()
@@ -624,12 +668,16 @@ def simulate(
     at: Annotated[
         str | None,
         typer.Option(
-            "--at", help="Point in time (ISO 8601); default: the last timestamp in the logs."
+            "--at",
+            help="Point in time, ISO 8601 with a UTC offset (`2026-03-10T12:00:00Z`, "
+            "`+02:00`); default: the last timestamp in the logs.",
         ),
     ] = None,
     fmt: Annotated[JourneyFormat, typer.Option("--format")] = JourneyFormat.text,
     emit_sql: EmitOpt = False,
     memory_limit: MemoryOpt = None,
+    allow_unreadable: AllowUnreadableOpt = 0,
+    glob: GlobOpt = False,
 ) -> None:
     """Evaluate every segment of the plan over the replayed logs: who would be in it."""
     from datetime import datetime
@@ -643,8 +691,14 @@ def simulate(
         except ValueError:
             err.print(f"error: --at `{at}` is not an ISO 8601 time", markup=False)
             raise typer.Exit(EXIT_UNREADABLE) from None
+        if moment.utcoffset() is None:  # else it would depend on this machine's time zone
+            err.print(
+                f"error: --at `{at}` has no UTC offset; add one, e.g. `{at}Z` or `{at}+02:00`",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_UNREADABLE)
     with _journey_errors():
-        engine, resolved = _journey_engine(plan, logs, None, memory_limit)
+        engine, resolved = _journey_engine(plan, _journey_logs(logs, glob), None, memory_limit)
         if emit_sql:
             sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
             return
@@ -657,6 +711,7 @@ def simulate(
         result,
         resolved,
     )
+    _unreadable_exit(result.unreadable, allow_unreadable)
 
 
 @app.command()

@@ -115,6 +115,7 @@ def load(
     script.parameters["json_sources"] = json_files
     script.parameters["parquet_sources"] = parquet
     raw = []
+    # A line that is not JSON (or not UTF-8) is a NULL row with ignore_errors: counted below.
     if any(not s.endswith(".parquet") for s in sources):
         raw.append(
             "SELECT json FROM read_ndjson_objects(getvariable('json_sources'), "
@@ -162,11 +163,14 @@ WITH raw AS (
 ), expanded AS (
   SELECT unnest(CASE WHEN json_type(json, '$.batch') = 'ARRAY'
                      THEN json_extract(json, '$.batch[*]') ELSE [json] END) AS json
-  FROM raw WHERE json IS NOT NULL
+  FROM raw
 ), extracted AS (
-  SELECT json, json_extract_string(json, [{", ".join(paths)}]) AS v FROM expanded
+  SELECT json, json_extract_string(json, [{", ".join(paths)}]) AS v,
+         coalesce(json_type(json) = 'OBJECT', FALSE) AS usable
+  FROM expanded
 )
 SELECT
+  usable,
   coalesce(v[1], CASE WHEN v[2] IS NOT NULL THEN 'track' END) AS type,
   v[2] AS event,
   nullif(v[3], '') AS user_id,
@@ -183,7 +187,12 @@ SELECT
 FROM extracted""")
     # Log order, numbered after the parallel load (a window function there would serialise it).
     script.statements.append(
-        "CREATE OR REPLACE TEMP TABLE messages AS SELECT rowid + 1 AS seq, * FROM messages_in"
+        "CREATE OR REPLACE TEMP TABLE input_stats AS "
+        "SELECT count(*) FILTER (WHERE NOT usable) AS unreadable FROM messages_in"
+    )
+    script.statements.append(
+        "CREATE OR REPLACE TEMP TABLE messages AS "
+        "SELECT rowid + 1 AS seq, * EXCLUDE (usable) FROM messages_in WHERE usable"
     )
     script.statements.append("DROP TABLE messages_in")
     values = ", ".join(f"({literal(e)}, {literal(role.value)})" for e, role in roles.events)
@@ -357,6 +366,7 @@ GROUP BY profile""")
 CREATE OR REPLACE TEMP TABLE totals AS
 SELECT
   (SELECT count(*) FROM messages) AS messages,
+  (SELECT unreadable FROM input_stats) AS unreadable,
   (SELECT count(DISTINCT user_id) FROM messages WHERE user_id IS NOT NULL) AS people,
   (SELECT count(DISTINCT anonymous_id) FROM messages WHERE anonymous_id IS NOT NULL)
     AS anonymous_ids,
