@@ -6,16 +6,20 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
+from codegen.config import Options
+from codegen.generators import docs
 from codegen.journeys.sql import JourneyError
+from codegen.plan import profile_rules
 
 from .conftest import CliFn
-from .test_journeys import engine, identify, log, track
+from .test_journeys import JOURNEYS, engine, identify, log, track
 
 
 def checkout(i: int, cart: str, user: str | None = None) -> dict[str, Any]:
@@ -276,3 +280,73 @@ def test_a_naive_at_is_a_usage_error(cli: CliFn, tmp_path: Path) -> None:
     assert "--at `2026-03-01T10:00` has no UTC offset; add one" in result.stderr
     ok = cli("simulate", "--plan", "plans/glow_shop.yaml", path, "--at", "2026-03-01T10:00Z")
     assert ok.exit_code == 0
+
+
+# -- 6. simulate follows what the docs say (codegen.plan.profile_rules) --------------------------
+
+
+def at(day: int, hour: int) -> str:
+    return f"2026-03-{day:02d}T{hour:02d}:00:00Z"
+
+
+def member_lists(tmp_path: Path, messages: list[dict[str, Any]]) -> dict[str, list[str]]:
+    result = engine([log(tmp_path, messages)], JOURNEYS).simulate(
+        datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    )
+    return {m.segment: list(m.members) for m in result.segments}
+
+
+def test_brand_new_profiles_are_not_in_has_not_performed_within(tmp_path: Path) -> None:
+    old = identify("i1", "00:00", "c_old", email="old@example.com")
+    messages = [
+        {**old, "timestamp": at(1, 0)},
+        {**track("Checkout Started", "c1", "00:00", user="c_old"), "timestamp": at(10, 11)},
+        {**track("Checkout Started", "c2", "00:00", user="c_new"), "timestamp": at(10, 11)},
+    ]
+    # no_order_1d: performed Checkout Started, not performed Order Completed within 1 day
+    assert member_lists(tmp_path, messages)["no_order_1d"] == ["c_old"]
+
+
+def test_a_trait_sent_as_null_clears_it(tmp_path: Path) -> None:
+    messages = [
+        {**identify("i1", "00:00", "c_ann", loyalty_tier="gold"), "timestamp": at(1, 0)},
+        {**identify("i2", "00:00", "c_ann", loyalty_tier=None), "timestamp": at(2, 0)},
+        {**identify("i3", "00:00", "c_bob", loyalty_tier="gold"), "timestamp": at(1, 0)},
+        {**identify("i4", "00:00", "c_bob", email="bob@example.com"), "timestamp": at(2, 0)},
+    ]
+    members = member_lists(tmp_path, messages)
+    assert (members["gold"], members["not_gold"]) == (["c_bob"], ["c_ann"])
+
+
+def test_an_alias_between_user_ids_merges_the_people(tmp_path: Path) -> None:
+    alias = {
+        "type": "alias",
+        "previousId": "c_old",
+        "userId": "c_new",
+        "messageId": "al",
+        "timestamp": at(3, 0),
+    }
+    messages = [
+        {**identify("i1", "00:00", "c_old", loyalty_tier="gold"), "timestamp": at(1, 0)},
+        {**track("Product Added", "a1", "00:00", user="c_old", cart_id="K"), "timestamp": at(2, 0)},
+        alias,
+        {**identify("i2", "00:00", "c_new", email="new@example.com"), "timestamp": at(4, 0)},
+        {**track("Product Added", "a2", "00:00", user="c_new", cart_id="K"), "timestamp": at(5, 0)},
+    ]
+    members = member_lists(tmp_path, messages)
+    assert (members["gold"], members["added_twice"], members["has_email"]) == (
+        ["c_new"],
+        ["c_new"],
+        ["c_new"],
+    )
+    assert "c_old" not in {p for m in members.values() for p in m}
+
+
+def test_docs_and_simulate_state_the_same_rules(tmp_path: Path) -> None:
+    sql = engine([log(tmp_path, DUPLICATES)], JOURNEYS).emit(None, audit=True, simulate=True)
+    assert JOURNEYS.plan is not None
+    files = docs.generate(JOURNEYS.plan, Options(targets=("docs",), cache_dir=None))
+    text = "".join(v for k, v in files.items() if k.startswith("docs/segments/"))
+    for rule in profile_rules.RULES:
+        assert f"rule {rule.id}" in sql, rule.id
+        assert rule.text.split("{", 1)[0] in text and rule.text.rsplit("}", 1)[-1] in text, rule.id

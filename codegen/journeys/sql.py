@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..plan import ir
+from ..plan.profile_rules import ALIAS_MERGES, ANONYMOUS_MERGE, NEW_PROFILES, NULL_CLEARS_TRAIT
 from .roles import Roles
 
 SKIP = ("page", "screen", "group")
@@ -209,7 +210,8 @@ FROM extracted""")
 def identities(script: Script) -> None:
     """An identify (or alias) carrying both ids links an anonymousId to a person; the first
     link wins, as when Customer.io merges the anonymous profile into the person."""
-    script.statements.append("""
+    script.statements.append(f"""
+-- rule {ANONYMOUS_MERGE.id}: an identify carrying both ids merges the anonymous profile
 CREATE OR REPLACE TEMP TABLE links AS
 SELECT anonymous_id, first(user_id ORDER BY ts NULLS LAST, seq) AS user_id,
        min(ts) AS linked_at
@@ -221,14 +223,28 @@ FROM (
   WHERE type = 'alias' AND previous_id IS NOT NULL AND user_id IS NOT NULL
 ) AS pairs
 GROUP BY anonymous_id""")
+    script.statements.append(f"""
+-- rule {ALIAS_MERGES.id}: an alias from a userId to another merges the first person into the
+-- second (one step), from the moment of the alias
+CREATE OR REPLACE TEMP TABLE user_links AS
+SELECT previous_id AS from_user, first(user_id ORDER BY ts NULLS LAST, seq) AS user_id,
+       min(ts) AS linked_at
+FROM messages
+WHERE type = 'alias' AND user_id IS NOT NULL AND previous_id <> user_id
+  AND previous_id IN (SELECT user_id FROM messages WHERE user_id IS NOT NULL)
+GROUP BY previous_id""")
     script.statements.append("""
 CREATE OR REPLACE TEMP TABLE resolved AS
-SELECT m.*, coalesce(m.user_id, l.user_id, 'anon:' || m.anonymous_id) AS profile,
+SELECT m.*,
+       coalesce(u.user_id, m.user_id, l.user_id, 'anon:' || m.anonymous_id) AS profile,
        m.user_id IS NULL AND l.user_id IS NULL AS anonymous, r.role
 FROM messages AS m
 LEFT JOIN links AS l
   ON m.user_id IS NULL AND l.anonymous_id = m.anonymous_id
  AND (getvariable('as_of') IS NULL OR l.linked_at <= getvariable('as_of'))
+LEFT JOIN user_links AS u
+  ON u.from_user = coalesce(m.user_id, l.user_id)
+ AND (getvariable('as_of') IS NULL OR u.linked_at <= getvariable('as_of'))
 LEFT JOIN roles AS r ON r.event = m.event
 WHERE m.type IN ('track', 'identify')
   AND coalesce(m.user_id, m.anonymous_id) IS NOT NULL
@@ -442,20 +458,26 @@ def segments(script: Script, plan: ir.Plan, filters: Sequence[FilterColumn]) -> 
     trait_kinds = {t.name: t.type.kind for t in plan.traits}
     selects = []
     for name in traits:
-        value = _typed(f"json_extract_string(traits, {json_path([name])})", trait_kinds[name])
+        path = json_path([name])
+        value = _typed(f"json_extract_string(traits, {path})", trait_kinds[name])
+        # The last identify that sets the trait wins; `null` sets it to nothing. A value of the
+        # wrong type is not a value (the previous one stays).
         selects.append(
-            f"arg_max({value}, seq) FILTER (WHERE {value} IS NOT NULL) AS {columns[name]}"
+            f"arg_max_null({value}, seq) FILTER (WHERE {value} IS NOT NULL "
+            f"OR json_type(traits, {path}) = 'NULL') AS {columns[name]}"
         )
     trait_select = ", ".join(selects) or "NULL AS no_traits"
     script.statements.append(f"""
+-- rule {NULL_CLEARS_TRAIT.id}: a trait sent as null removes the attribute
 CREATE OR REPLACE TEMP TABLE person_traits AS
 SELECT profile, {trait_select}
 FROM resolved WHERE type = 'identify' GROUP BY profile""")
     order = _dependency_order(plan)
     compiler = _Compiler({c.path: c for c in filters}, columns, trait_kinds)
     ctes = [
-        "base AS (SELECT DISTINCT r.profile, t.* EXCLUDE (profile) FROM resolved AS r "
-        "LEFT JOIN person_traits AS t USING (profile))"
+        "base AS (SELECT r.profile, min(r.ts) AS first_seen, "
+        "any_value(COLUMNS(t.* EXCLUDE (profile))) FROM resolved AS r "
+        "LEFT JOIN person_traits AS t USING (profile) GROUP BY r.profile)"
     ]
     previous = "base"
     for i, segment_id in enumerate(order):
@@ -522,7 +544,11 @@ class _Compiler:
             where.append(self._compare(f"e.{column.name}", f.comparison, kind, column.many))
         count = f"(SELECT count(*) FROM resolved AS e WHERE {' AND '.join(where)})"
         if not c.performed:
-            return f"{count} = 0"
+            if c.window is None:
+                return f"{count} = 0"
+            # rule new-profiles: a profile younger than the window is not in the segment
+            existed = f"p.first_seen <= getvariable('as_of') - {interval(c.window)}"
+            return f"({count} = 0 AND {existed}) /* rule {NEW_PROFILES.id} */"
         op = {"at_least": ">=", "at_most": "<=", "exactly": "="}.get(c.count_operator or "", ">=")
         return f"{count} {op} {c.count if c.count is not None else 1}"
 
