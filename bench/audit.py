@@ -7,6 +7,12 @@ messages per second, peak memory (max RSS of that process during the audit), the
 floor measured in the same process (DuckDB only loading the same file into a table, which any
 SQL audit must do), and whether every planted problem was found. Each log is audited twice:
 unlimited, and with DuckDB's memory_limit (default 1GB).
+
+Each size also has a *dirty* profile (issue 13): the same log with 30% of checkouts (and their
+purchases) sending one shared cart_id ("undefined"), 0.1% extra unreadable lines (truncated JSON
+and bad bytes) and the last tenth of the people in a second file in UTF-16 (with a BOM). It must
+find every planted problem exactly, one `shared_identifier` finding, and the exact unreadable
+count; the report gives its time and peak memory against the clean log's.
 Usage: python bench/audit.py [messages ...] [--memory-limit=1GB]  (default: 1000000 5000000)
 """
 
@@ -37,18 +43,36 @@ def _ts(minute: int) -> str:
     return f"2026-03-{1 + day % 28:02d}T{rest // 60:02d}:{rest % 60:02d}:00Z"
 
 
-def write_log(path: Path, total: int, seed: int = 1) -> None:
+SHARED_CART = "undefined"
+UNREADABLE_RATE = 0.001
+SHARED_RATE = 0.3
+
+
+def write_log(path: Path, total: int, seed: int = 1, dirty: bool = False) -> tuple[list[Path], int]:
+    """The log's files, and how many unreadable lines were planted (dirty only)."""
     rng = random.Random(seed)
+    noise = random.Random(seed + 1)  # dirt has its own stream: the clean log is the same
     # about 3.7 messages per person besides browsing: browse to reach the requested total
     browse_rate = max(0.0, total / PEOPLE - 3.7)
     serial = 0
-    with path.open("w") as out:
+    unreadable = 0
+    second = path.with_name(path.stem + "-utf16.jsonl")
+    with path.open("w") as first, second.open("w", encoding="utf-16") as wide:
+        out = first
 
         def emit(message: dict[str, object]) -> None:
-            nonlocal serial
+            nonlocal serial, unreadable
             serial += 1
             message["messageId"] = f"m{serial}"
             out.write(json.dumps(message, separators=(",", ":")) + "\n")
+            if dirty and noise.random() < UNREADABLE_RATE:
+                unreadable += 1
+                # truncated JSON (both files), or a bad byte (the UTF-8 file)
+                if out is first and unreadable % 2:
+                    first.flush()
+                    first.buffer.write(b'{"type":"identify","userId":"c_\xff"}\n')
+                else:
+                    out.write('{"type":"track","event":"Order Com\n')
 
         def track(
             event: str,
@@ -81,6 +105,8 @@ def write_log(path: Path, total: int, seed: int = 1) -> None:
         }
         plants = {k: set(rng.sample(range(PEOPLE), v)) for k, v in PLANTED.items()}
         for person in range(PEOPLE):
+            if dirty and person == PEOPLE * 9 // 10:
+                out = wide
             user = f"c_{person:08d}"
             anon = f"a{person}"
             start = rng.randrange(27 * 24 * 60)
@@ -128,6 +154,8 @@ def write_log(path: Path, total: int, seed: int = 1) -> None:
                     }
                 )
             cart, checkout = f"K{person}", f"C{person}"
+            shared = dirty and noise.random() < SHARED_RATE
+            paid_cart = SHARED_CART if shared else cart  # the checkout and purchase send it
             if person in plants["unstitched_anonymous"]:
                 track(
                     "Product Added",
@@ -147,7 +175,7 @@ def write_log(path: Path, total: int, seed: int = 1) -> None:
                 minute + 3,
                 {
                     "checkout_id": checkout,
-                    "cart_id": cart,
+                    "cart_id": paid_cart,
                     "value": 20.0,
                     "currency": "USD",
                     "products": [product],
@@ -164,7 +192,7 @@ def write_log(path: Path, total: int, seed: int = 1) -> None:
                     {
                         "order_id": f"O{person}",
                         "checkout_id": checkout,
-                        "cart_id": cart,
+                        "cart_id": paid_cart,
                         "revenue": 20.0,
                         "currency": "USD",
                         "products": [product],
@@ -174,9 +202,13 @@ def write_log(path: Path, total: int, seed: int = 1) -> None:
                     user=user,
                     received=minute + (200 if late else 6),
                 )
+    if not dirty:
+        second.unlink()
+        return [path], 0
+    return [path, second], unreadable
 
 
-def measure(path: Path, memory_limit: str | None = None) -> dict[str, object]:
+def measure(paths: list[Path], memory_limit: str | None = None) -> dict[str, object]:
     code = (
         "import json, resource, sys, time\n"
         "from pathlib import Path\n"
@@ -185,7 +217,8 @@ def measure(path: Path, memory_limit: str | None = None) -> dict[str, object]:
         "loaded = load_plan(Path('plans/glow_shop.yaml'))\n"
         "start = time.perf_counter()\n"
         "limit = sys.argv[2] or None\n"
-        "audit = Engine(loaded.plan, loaded.spec.lint, [sys.argv[1]], memory_limit=limit).audit()\n"
+        "files = sys.argv[1].split(__import__('os').pathsep)\n"
+        "audit = Engine(loaded.plan, loaded.spec.lint, files, memory_limit=limit).audit()\n"
         "seconds = time.perf_counter() - start\n"
         "counts = {}\n"
         "for f in audit.findings: counts[f.kind] = counts.get(f.kind, 0) + 1\n"
@@ -195,13 +228,14 @@ def measure(path: Path, memory_limit: str | None = None) -> dict[str, object]:
         "floor_db = duckdb.connect()\n"
         "floor_db.execute('SET enable_progress_bar = false')\n"
         "floor_db.execute(\n"
-        "  'CREATE TABLE t AS SELECT * FROM read_json_auto(?)', [sys.argv[1]])\n"
+        "  'CREATE TABLE t AS SELECT * FROM read_json_auto(?, ignore_errors=true)', [files[0]])\n"
         "floor = time.perf_counter() - start\n"
         "print(json.dumps({'seconds': seconds, 'messages': audit.totals['messages'],\n"
+        "  'unreadable': audit.totals['unreadable'],\n"
         "  'rss_mb': rss, 'floor': floor, 'counts': counts}))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, str(path), memory_limit or ""],
+        [sys.executable, "-c", code, os.pathsep.join(map(str, paths)), memory_limit or ""],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -210,40 +244,60 @@ def measure(path: Path, memory_limit: str | None = None) -> dict[str, object]:
     return json.loads(result.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def expected() -> dict[str, int]:
+def expected(dirty: bool) -> dict[str, int]:
     out = dict(PLANTED)
     out["unstitched_anonymous"] += PLANTED["phantom_abandoner"]  # their carts are anonymous too
+    if dirty:
+        out["shared_identifier"] = 1
     return out
 
 
 def main(sizes: list[int], memory_limit: str | None) -> None:
     print(
-        f"{'messages':>10} {'MB':>7} {'limit':>6} {'seconds':>8} {'msgs/s':>10} "
+        f"{'messages':>10} {'profile':>7} {'MB':>7} {'limit':>6} {'seconds':>8} {'msgs/s':>10} "
         f"{'vs floor':>8} {'peak RSS MB':>12}  planted problems found"
     )
     for size in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "log.jsonl"
-            write_log(path, size)
-            mb = path.stat().st_size / 1e6
-            for limit in (None, memory_limit) if memory_limit else (None,):
-                _row(measure(path, limit), mb, limit)
+        seconds: dict[tuple[bool, str | None], tuple[float, float]] = {}
+        for dirty in (False, True):
+            with tempfile.TemporaryDirectory() as tmp:
+                paths, unreadable = write_log(Path(tmp) / "log.jsonl", size, dirty=dirty)
+                mb = sum(p.stat().st_size for p in paths) / 1e6
+                for limit in (None, memory_limit) if memory_limit else (None,):
+                    result = measure(paths, limit)
+                    _row(result, mb, limit, dirty, unreadable)
+                    seconds[dirty, limit] = (
+                        float(result["seconds"]),  # type: ignore[arg-type]
+                        float(result["rss_mb"]),  # type: ignore[arg-type]
+                    )
+        for limit in (None, memory_limit) if memory_limit else (None,):
+            (clean, clean_rss), (dirty_s, dirty_rss) = seconds[False, limit], seconds[True, limit]
+            print(
+                f"{size:>10,} dirty/clean, limit {limit or '-'}: time {dirty_s / clean:.2f}x, "
+                f"peak RSS {clean_rss:,.0f} -> {dirty_rss:,.0f} MB"
+            )
     print(f"(cores: {os.cpu_count()}; DuckDB in-process; people: {PEOPLE:,})")
 
 
-def _row(result: dict[str, object], mb: float, limit: str | None) -> None:
+def _row(
+    result: dict[str, object], mb: float, limit: str | None, dirty: bool, unreadable: int
+) -> None:
     counts = result["counts"]
     assert isinstance(counts, dict)
-    found = all(counts.get(k, 0) == v for k, v in expected().items())
-    detail = ", ".join(f"{k} {counts.get(k, 0)}/{v}" for k, v in expected().items())
+    want = expected(dirty)
+    found = all(counts.get(k, 0) == v for k, v in want.items()) and set(counts) <= set(want)
+    found = found and result["unreadable"] == unreadable
+    detail = ", ".join(f"{k} {counts.get(k, 0)}/{v}" for k, v in want.items())
+    detail += f", unreadable {result['unreadable']}/{unreadable}"
     messages = int(result["messages"])  # type: ignore[call-overload]
     seconds = float(result["seconds"])  # type: ignore[arg-type]
     rss = float(result["rss_mb"])  # type: ignore[arg-type]
     ratio = seconds / float(result["floor"])  # type: ignore[arg-type]
     print(
-        f"{messages:>10,} {mb:>7.0f} {limit or '-':>6} {seconds:>8.1f} "
-        f"{messages / seconds:>10,.0f} {ratio:>7.2f}x {rss:>12,.0f}  "
-        f"{'all' if found else 'MISSING'}: {detail}"
+        f"{messages:>10,} {'dirty' if dirty else 'clean':>7} {mb:>7.0f} {limit or '-':>6} "
+        f"{seconds:>8.1f} {messages / seconds:>10,.0f} {ratio:>7.2f}x {rss:>12,.0f}  "
+        f"{'all' if found else 'MISSING'}: {detail}",
+        flush=True,
     )
 
 

@@ -299,7 +299,12 @@ def test_simulate_defaults_to_the_last_timestamp() -> None:
 
 
 def test_qa_segment_marks_phantom_abandoners(tmp_path: Path) -> None:
-    result = engine([log(tmp_path, PHANTOM)]).simulate(datetime(2026, 3, 1, 10, 4, tzinfo=UTC))
+    # The phone browsed an hour earlier: a brand-new profile is in no "has not performed
+    # within 1 hour" segment (profile_rules.NEW_PROFILES).
+    browsed = track("Product Viewed", "m0", "09:00", anon="phone-1")
+    result = engine([log(tmp_path, [browsed, *PHANTOM])]).simulate(
+        datetime(2026, 3, 1, 10, 4, tzinfo=UTC)
+    )
     qa = {m.segment: m for m in result.segments}["qa_checkout_abandoned_1h"]
     assert qa.members == ("anon:phone-1",) and qa.phantom_members == ("anon:phone-1",)
 

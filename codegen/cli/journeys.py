@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from .options import PlanOpt
-from .policy import fail, out, require_files, require_plan
+from .policy import ExitCode, fail, out, require_files, require_plan
 
 if TYPE_CHECKING:
     from ..journeys.engine import Engine
@@ -42,7 +42,44 @@ MemoryOpt = Annotated[
         help="Cap DuckDB's memory (e.g. `1GB`); it spills to a temporary folder beyond it.",
     ),
 ]
+AllowUnreadableOpt = Annotated[
+    int,
+    typer.Option(
+        "--allow-unreadable",
+        min=0,
+        help="How many log lines that cannot be used (bad bytes, not JSON, not an object) "
+        "are acceptable; more exit with 1 after the report.",
+    ),
+]
+GlobOpt = Annotated[
+    bool,
+    typer.Option("--glob", help="Expand the log arguments as glob patterns (else literal)."),
+]
 Result = TypeVar("Result")
+
+
+def _logs(logs: list[str], glob: bool) -> list[str]:
+    """Literal paths unless ``--glob``; DuckDB itself never sees a pattern or a URL."""
+    if not glob:
+        return logs
+    import glob as globbing
+
+    expanded = []
+    for pattern in logs:
+        found = sorted(globbing.glob(pattern, recursive=True))
+        if not found:
+            fail(f"--glob `{pattern}` matches no file")
+        expanded += found
+    return expanded
+
+
+def _unreadable_exit(count: int, allowed: int) -> None:
+    if count > allowed:
+        fail(
+            f"{count:,} log line{'s' * (count != 1)} could not be used (allowed: {allowed:,}); "
+            f"fix the export, or pass --allow-unreadable {count}",
+            ExitCode.FINDINGS,
+        )
 
 
 def _engine(plan: Path, logs: list[str], window: str | None, memory_limit: str | None) -> Engine:
@@ -103,13 +140,15 @@ def audit(
     ] = None,
     emit_sql: EmitOpt = False,
     memory_limit: MemoryOpt = None,
+    allow_unreadable: AllowUnreadableOpt = 0,
+    glob: GlobOpt = False,
 ) -> None:
     """Replay event logs the way Customer.io merges people, and report journeys that would
     misfire a trigger (phantom abandoners, unstitched anonymous carts, duplicates...)."""
     from ..journeys import report
 
     with _journey_errors():
-        engine = _engine(plan, logs, window, memory_limit)
+        engine = _engine(plan, _logs(logs, glob), window, memory_limit)
         if emit_sql:
             sys.stdout.write(engine.emit(None, audit=True, simulate=False))
             return
@@ -117,6 +156,7 @@ def audit(
     _print(
         fmt, result, engine.plan.name, report.audit_json, report.audit_markdown, report.audit_text
     )
+    _unreadable_exit(int(result.totals["unreadable"]), allow_unreadable)
 
 
 def simulate(
@@ -125,12 +165,16 @@ def simulate(
     at: Annotated[
         str | None,
         typer.Option(
-            "--at", help="Point in time (ISO 8601); default: the last timestamp in the logs."
+            "--at",
+            help="Point in time, ISO 8601 with a UTC offset (`2026-03-10T12:00:00Z`, "
+            "`+02:00`); default: the last timestamp in the logs.",
         ),
     ] = None,
     fmt: FormatOpt = JourneyFormat.text,
     emit_sql: EmitOpt = False,
     memory_limit: MemoryOpt = None,
+    allow_unreadable: AllowUnreadableOpt = 0,
+    glob: GlobOpt = False,
 ) -> None:
     """Evaluate every segment of the plan over the replayed logs: who would be in it."""
     from ..journeys import report
@@ -141,8 +185,10 @@ def simulate(
             moment = datetime.fromisoformat(at)
         except ValueError:
             fail(f"--at `{at}` is not an ISO 8601 time")
+        if moment.utcoffset() is None:  # else it would depend on this machine's time zone
+            fail(f"--at `{at}` has no UTC offset; add one, e.g. `{at}Z` or `{at}+02:00`")
     with _journey_errors():
-        engine = _engine(plan, logs, None, memory_limit)
+        engine = _engine(plan, _logs(logs, glob), None, memory_limit)
         if emit_sql:
             sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
             return
@@ -155,3 +201,4 @@ def simulate(
         report.simulation_markdown,
         report.simulation_text,
     )
+    _unreadable_exit(result.unreadable, allow_unreadable)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..config import Options
-from ..plan import ir
+from ..plan import ir, profile_rules
 from ..plan.names import file_stem
 from . import liquid
 from .render import render
@@ -125,6 +125,7 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
         "anchor": anchor,
         "describe": describe_type,
         "used_by": lambda kind, name: used_by(plan, usage, kind, name),
+        "rules": profile_rules,  # what Customer.io does, as `codegen simulate` computes it
     }
     out = {
         "docs/index.md": render("docs/index.md.j2", options.templates, page="index.md", **common),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from ..plan import ir
 from ..plan.filemodel import LintConfig
-from . import sql
+from . import inputs, sql
 from .roles import Roles, roles
 
 DEFAULT_SUPPRESSION = ir.Window(1, "hour")
@@ -22,6 +25,7 @@ class Finding:
     message_ids: tuple[str, ...]
     revenue: float | None
     detail: str
+    facts: dict[str, Any] | None = None  # shared_identifier: key, value, events, counts
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -30,6 +34,7 @@ class Finding:
             "message_ids": list(self.message_ids),
             "revenue": self.revenue,
             "detail": self.detail,
+            **({"facts": self.facts} if self.facts is not None else {}),
         }
 
 
@@ -62,6 +67,7 @@ class Simulation:
     at: datetime | None
     segments: tuple[Membership, ...]
     notes: tuple[str, ...]
+    unreadable: int = 0  # lines of the logs that could not be used
 
 
 def suppression_window(plan: ir.Plan, event_roles: Roles) -> tuple[ir.Window, str | None]:
@@ -105,11 +111,19 @@ class Engine:
         found, note = suppression_window(plan, self.roles)
         self.suppression = suppression or found
         self.notes = list(self.roles.notes) + ([note] if note and not suppression else [])
-        self.sources = list(sources)
+        self.sources = list(sources)  # as given: the emitted SQL names them
         self.filters = sql.filter_columns(plan)
         self.connection = duckdb.connect()
         self._loaded = False  # the messages table is read once per engine
         self.connection.execute("SET enable_progress_bar = false")  # output is ours to print
+        # No run touches the network: no extension is downloaded or loaded behind our back.
+        self.connection.execute("SET autoinstall_known_extensions = false")
+        self.connection.execute("SET autoload_known_extensions = false")
+        self._folder = tempfile.TemporaryDirectory(prefix="codegen-audit-")
+        self.inputs = inputs.prepare(self.sources, Path(self._folder.name))
+        parquet_names = [s for s in self.sources if _is_parquet(s)]
+        inputs.check_parquet(self.connection, self.inputs.parquet, parquet_names)
+        self.notes += list(self.inputs.notes)
         if memory_limit:
             self.connection.execute(f"SET memory_limit = {sql.literal(memory_limit)}")
         pattern = plan.identity.user_id_pattern
@@ -123,16 +137,24 @@ class Engine:
                 ) from None
 
     def script(
-        self, at: datetime | None, audit: bool, simulate: bool, load: bool = True
+        self,
+        at: datetime | None,
+        audit: bool,
+        simulate: bool,
+        load: bool = True,
+        standalone: bool = False,
     ) -> sql.Script:
-        """The SQL, standalone unless ``load`` is false (the messages table already exists)."""
+        """The SQL; it loads the logs unless ``load`` is false (the messages table exists).
+        ``standalone``: it names the files as given (to be run elsewhere) rather than the
+        decoded copies this engine reads."""
         script = sql.Script()
         script.parameters["as_of"] = (
             f"CAST({sql.literal(at.isoformat())} AS TIMESTAMPTZ)" if at else "NULL::TIMESTAMPTZ"
         )
         script.parameters["suppression"] = sql.interval(self.suppression)
         if load:
-            sql.load(script, self.sources, self.roles, self.filters)
+            sources = self.sources if standalone else [*self.inputs.jsonl, *self.inputs.parquet]
+            sql.load(script, sources, self.roles, self.filters)
         sql.identities(script)
         if audit:
             sql.findings(script, self.plan.identity.user_id_pattern)
@@ -155,21 +177,24 @@ class Engine:
         self._run(self.script(None, audit=True, simulate=False, load=not self._loaded))
         self._loaded = True
         rows = self.connection.execute(
-            "SELECT kind, profiles, message_ids, revenue, detail FROM findings "
+            "SELECT kind, profiles, message_ids, revenue, detail, facts FROM findings "
             "ORDER BY kind, profiles, message_ids"
         ).fetchall()
-        findings = tuple(Finding(k, tuple(p), tuple(m or ()), r, d) for k, p, m, r, d in rows)
+        findings = tuple(
+            Finding(k, tuple(p), tuple(m or ()), r, d, json.loads(f) if f else None)
+            for k, p, m, r, d, f in rows
+        )
         cursor = self.connection.execute("SELECT * FROM totals")
         names = [d[0] for d in cursor.description]
-        values = cursor.fetchone() or ()
-        return Audit(
-            findings, dict(zip(names, values, strict=True)), tuple(self.notes), self.suppression
-        )
+        totals = dict(zip(names, cursor.fetchone() or (), strict=True))
+        totals["unreadable"] += self.inputs.unreadable
+        return Audit(findings, totals, tuple(self.notes), self.suppression)
 
     def simulate(self, at: datetime | None) -> Simulation:
         # Phantom abandoners come from the whole log: a purchase that lands after `at` on
         # another profile is exactly what makes a QA-segment member a phantom.
-        phantoms = {f.profiles[0] for f in self.audit().findings if f.kind == "phantom_abandoner"}
+        audited = self.audit()
+        phantoms = {f.profiles[0] for f in audited.findings if f.kind == "phantom_abandoner"}
         if at is None:
             row = self.connection.execute("SELECT max(ts) FROM messages").fetchone()
             at = row[0] if row else None
@@ -184,7 +209,16 @@ class Engine:
             )
             phantom = tuple(m for m in members if m in phantoms) if segment.qa else ()
             out.append(Membership(segment.id, segment.name, members, phantom))
-        return Simulation(at, tuple(out), tuple(self.notes))
+        return Simulation(at, tuple(out), tuple(self.notes), int(audited.totals["unreadable"]))
 
     def emit(self, at: datetime | None, audit: bool, simulate: bool) -> str:
-        return self.script(at, audit, simulate).text()
+        return self.script(at, audit, simulate, standalone=True).text()
+
+    def close(self) -> None:
+        self.connection.close()
+        self._folder.cleanup()
+
+
+def _is_parquet(source: str) -> bool:
+    with open(source, "rb") as handle:
+        return handle.read(4) == inputs.PARQUET_MAGIC

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from typing import Any
 
@@ -10,6 +11,7 @@ from ..generators.render import md, md_cell, md_code
 from .engine import Audit, Simulation
 
 KINDS = (
+    "shared_identifier",
     "phantom_abandoner",
     "unstitched_anonymous",
     "duplicate_profile",
@@ -20,17 +22,30 @@ KINDS = (
 SHOWN = 20
 
 
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or Infinity: such a number becomes null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def dumps(payload: dict[str, Any]) -> str:
+    return json.dumps(_finite(payload), indent=2, ensure_ascii=False, default=str, allow_nan=False)
+
+
 def audit_json(audit: Audit) -> str:
-    return json.dumps(
+    return dumps(
         {
+            "unreadable": audit.totals["unreadable"],
             "totals": {**audit.totals, "stitched_share": round(audit.stitched_share, 4)},
             "suppression_window": str(audit.suppression),
             "notes": list(audit.notes),
             "findings": [f.as_dict() for f in audit.findings],
-        },
-        indent=2,
-        ensure_ascii=False,
-        default=str,
+        }
     )
 
 
@@ -38,6 +53,7 @@ def _totals(audit: Audit) -> list[tuple[str, str]]:
     t = audit.totals
     return [
         ("messages", f"{t['messages']:,}"),
+        ("unreadable lines (not used)", f"{t['unreadable']:,}"),
         ("people (userIds)", f"{t['people']:,}"),
         ("anonymous profiles never stitched", f"{t['anonymous_profiles']:,}"),
         ("stitched share of anonymousIds", f"{audit.stitched_share:.1%}"),
@@ -98,6 +114,7 @@ def audit_markdown(audit: Audit, plan_name: str) -> str:
 def simulation_json(simulation: Simulation) -> str:
     payload: dict[str, Any] = {
         "at": simulation.at.isoformat() if simulation.at else None,
+        "unreadable": simulation.unreadable,
         "notes": list(simulation.notes),
         "segments": [
             {
@@ -110,11 +127,14 @@ def simulation_json(simulation: Simulation) -> str:
             for m in simulation.segments
         ],
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False)
+    return dumps(payload)
 
 
 def simulation_text(simulation: Simulation) -> str:
-    lines = [f"segment membership at {simulation.at}"]
+    lines = [
+        f"segment membership at {simulation.at}",
+        f"unreadable lines (not used): {simulation.unreadable:,}",
+    ]
     for m in simulation.segments:
         lines.append(f"{m.segment} ({m.name}): {len(m.members):,} members")
         if m.members:
@@ -132,7 +152,7 @@ def simulation_markdown(simulation: Simulation, plan_name: str) -> str:
     lines = [
         f"# Segment simulation: {md(plan_name)}",
         "",
-        f"At {simulation.at}.",
+        f"At {simulation.at}. Unreadable lines (not used): {simulation.unreadable:,}.",
         "",
         "| Segment | Members | Phantom abandoners |",
         "| --- | --- | --- |",

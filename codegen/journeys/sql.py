@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..plan import ir
+from ..plan.profile_rules import ALIAS_MERGES, ANONYMOUS_MERGE, NEW_PROFILES, NULL_CLEARS_TRAIT
 from .roles import Roles
 
 SKIP = ("page", "screen", "group")
@@ -115,6 +116,7 @@ def load(
     script.parameters["json_sources"] = json_files
     script.parameters["parquet_sources"] = parquet
     raw = []
+    # A line that is not JSON (or not UTF-8) is a NULL row with ignore_errors: counted below.
     if any(not s.endswith(".parquet") for s in sources):
         raw.append(
             "SELECT json FROM read_ndjson_objects(getvariable('json_sources'), "
@@ -144,7 +146,14 @@ def load(
         for key in (roles.checkout_key, roles.cart_key, roles.order_key, *roles.money)
     ]
     money = range(12, 12 + len(roles.money))
-    amount = ", ".join(f"TRY_CAST(v[{i}] AS DOUBLE)" for i in money) or "NULL"
+    # NaN and Infinity are not amounts (and would make the JSON report invalid).
+    amount = (
+        ", ".join(
+            f"CASE WHEN isfinite(TRY_CAST(v[{i}] AS DOUBLE)) THEN TRY_CAST(v[{i}] AS DOUBLE) END"
+            for i in money
+        )
+        or "NULL"
+    )
     extra = "".join(
         f",\n  json_extract_string(json, {c.path_literal}) AS {c.name}" for c in filters
     )
@@ -155,11 +164,14 @@ WITH raw AS (
 ), expanded AS (
   SELECT unnest(CASE WHEN json_type(json, '$.batch') = 'ARRAY'
                      THEN json_extract(json, '$.batch[*]') ELSE [json] END) AS json
-  FROM raw WHERE json IS NOT NULL
+  FROM raw
 ), extracted AS (
-  SELECT json, json_extract_string(json, [{", ".join(paths)}]) AS v FROM expanded
+  SELECT json, json_extract_string(json, [{", ".join(paths)}]) AS v,
+         coalesce(json_type(json) = 'OBJECT', FALSE) AS usable
+  FROM expanded
 )
 SELECT
+  usable,
   coalesce(v[1], CASE WHEN v[2] IS NOT NULL THEN 'track' END) AS type,
   v[2] AS event,
   nullif(v[3], '') AS user_id,
@@ -176,7 +188,12 @@ SELECT
 FROM extracted""")
     # Log order, numbered after the parallel load (a window function there would serialise it).
     script.statements.append(
-        "CREATE OR REPLACE TEMP TABLE messages AS SELECT rowid + 1 AS seq, * FROM messages_in"
+        "CREATE OR REPLACE TEMP TABLE input_stats AS "
+        "SELECT count(*) FILTER (WHERE NOT usable) AS unreadable FROM messages_in"
+    )
+    script.statements.append(
+        "CREATE OR REPLACE TEMP TABLE messages AS "
+        "SELECT rowid + 1 AS seq, * EXCLUDE (usable) FROM messages_in WHERE usable"
     )
     script.statements.append("DROP TABLE messages_in")
     values = ", ".join(f"({literal(e)}, {literal(role.value)})" for e, role in roles.events)
@@ -193,7 +210,8 @@ FROM extracted""")
 def identities(script: Script) -> None:
     """An identify (or alias) carrying both ids links an anonymousId to a person; the first
     link wins, as when Customer.io merges the anonymous profile into the person."""
-    script.statements.append("""
+    script.statements.append(f"""
+-- rule {ANONYMOUS_MERGE.id}: an identify carrying both ids merges the anonymous profile
 CREATE OR REPLACE TEMP TABLE links AS
 SELECT anonymous_id, first(user_id ORDER BY ts NULLS LAST, seq) AS user_id,
        min(ts) AS linked_at
@@ -205,14 +223,28 @@ FROM (
   WHERE type = 'alias' AND previous_id IS NOT NULL AND user_id IS NOT NULL
 ) AS pairs
 GROUP BY anonymous_id""")
+    script.statements.append(f"""
+-- rule {ALIAS_MERGES.id}: an alias from a userId to another merges the first person into the
+-- second (one step), from the moment of the alias
+CREATE OR REPLACE TEMP TABLE user_links AS
+SELECT previous_id AS from_user, first(user_id ORDER BY ts NULLS LAST, seq) AS user_id,
+       min(ts) AS linked_at
+FROM messages
+WHERE type = 'alias' AND user_id IS NOT NULL AND previous_id <> user_id
+  AND previous_id IN (SELECT user_id FROM messages WHERE user_id IS NOT NULL)
+GROUP BY previous_id""")
     script.statements.append("""
 CREATE OR REPLACE TEMP TABLE resolved AS
-SELECT m.*, coalesce(m.user_id, l.user_id, 'anon:' || m.anonymous_id) AS profile,
+SELECT m.*,
+       coalesce(u.user_id, m.user_id, l.user_id, 'anon:' || m.anonymous_id) AS profile,
        m.user_id IS NULL AND l.user_id IS NULL AS anonymous, r.role
 FROM messages AS m
 LEFT JOIN links AS l
   ON m.user_id IS NULL AND l.anonymous_id = m.anonymous_id
  AND (getvariable('as_of') IS NULL OR l.linked_at <= getvariable('as_of'))
+LEFT JOIN user_links AS u
+  ON u.from_user = coalesce(m.user_id, l.user_id)
+ AND (getvariable('as_of') IS NULL OR u.linked_at <= getvariable('as_of'))
 LEFT JOIN roles AS r ON r.event = m.event
 WHERE m.type IN ('track', 'identify')
   AND coalesce(m.user_id, m.anonymous_id) IS NOT NULL
@@ -222,23 +254,47 @@ WHERE m.type IN ('track', 'identify')
 # -- audit ---------------------------------------------------------------------------------------
 
 
+SHARED_ID_PROFILES = 5
+"""An id sent by more than this many profiles names no single cart, checkout or order: it is a
+client default (``"undefined"``, ``"null"``, ``""``, ``"0"``). It is reported once as a
+``shared_identifier`` finding and left out of every join that matches carts and checkouts to
+purchases, which keeps the audit linear in the number of messages."""
+
+
 def findings(script: Script, user_id_pattern: str | None) -> None:
+    script.parameters.setdefault("shared_id_profiles", str(SHARED_ID_PROFILES))
+    # One row per (message, id) for every cart, checkout and purchase carrying an id.
+    script.statements.append("""
+CREATE OR REPLACE TEMP TABLE keyed AS
+SELECT seq, profile, message_id, event, role, ts, amount, anonymous,
+       'checkout' AS key_kind, checkout_key AS key_value
+FROM resolved WHERE role IN ('checkout', 'cart', 'purchase') AND checkout_key IS NOT NULL
+UNION ALL
+SELECT seq, profile, message_id, event, role, ts, amount, anonymous, 'cart', cart_key
+FROM resolved WHERE role IN ('checkout', 'cart', 'purchase') AND cart_key IS NOT NULL""")
+    # Degenerate ids first: counted with a hash aggregate, before any join on ids.
+    script.statements.append("""
+CREATE OR REPLACE TEMP TABLE shared_keys AS
+SELECT key_kind, key_value FROM keyed GROUP BY key_kind, key_value
+HAVING count(DISTINCT profile) > getvariable('shared_id_profiles')""")
     script.statements.append("""
 CREATE OR REPLACE TEMP TABLE starts AS
-SELECT profile, message_id, event, role, seq, ts, amount, anonymous,
-       'checkout' AS key_kind, checkout_key AS key_value
-FROM resolved WHERE role IN ('checkout', 'cart') AND checkout_key IS NOT NULL
-UNION ALL
-SELECT profile, message_id, event, role, seq, ts, amount, anonymous, 'cart', cart_key
-FROM resolved WHERE role IN ('checkout', 'cart') AND cart_key IS NOT NULL""")
+SELECT * FROM keyed ANTI JOIN shared_keys USING (key_kind, key_value)
+WHERE role IN ('checkout', 'cart')""")
     script.statements.append("""
 CREATE OR REPLACE TEMP TABLE purchases AS
-SELECT profile, message_id, seq, ts, received_at, amount, 'checkout' AS key_kind,
-       checkout_key AS key_value
-FROM resolved WHERE role = 'purchase' AND checkout_key IS NOT NULL
-UNION ALL
-SELECT profile, message_id, seq, ts, received_at, amount, 'cart', cart_key
-FROM resolved WHERE role = 'purchase' AND cart_key IS NOT NULL""")
+SELECT * FROM keyed ANTI JOIN shared_keys USING (key_kind, key_value)
+WHERE role = 'purchase'""")
+    # A cart or checkout is bought when a purchase carries any one of its ids (a purchase may
+    # omit the optional cart_id); `own_bought` when that purchase is on the same profile.
+    script.statements.append("""
+CREATE OR REPLACE TEMP TABLE bought AS
+SELECT DISTINCT seq FROM starts SEMI JOIN purchases USING (key_kind, key_value)""")
+    script.statements.append("""
+CREATE OR REPLACE TEMP TABLE own_bought AS
+SELECT DISTINCT s.seq FROM starts AS s
+SEMI JOIN purchases AS p
+  ON p.profile = s.profile AND p.key_kind = s.key_kind AND p.key_value = s.key_value""")
     pattern = (
         f"OR NOT regexp_matches(user_id, {literal(user_id_pattern)})" if user_id_pattern else ""
     )
@@ -248,29 +304,45 @@ FROM resolved WHERE role = 'purchase' AND cart_key IS NOT NULL""")
     script.statements.append(f"""
 CREATE OR REPLACE TEMP TABLE findings AS
 -- phantom_abandoner: cart/checkout on one profile, the purchase with the same id on another
+-- (starts grouped per profile and id first: at most shared_id_profiles rows meet a purchase)
 SELECT 'phantom_abandoner' AS kind,
        [s.profile, p.profile] AS profiles,
-       list_sort(list_distinct(list(s.message_id))) || [p.message_id] AS message_ids,
+       list_sort(list_distinct(flatten(list(s.ids)))) || [p.message_id] AS message_ids,
        p.amount AS revenue,
        'cart recovery would fire on ' || s.profile || ' although ' || p.profile
-         || ' bought (' || first(s.key_kind) || ' id ' || first(s.key_value) || ')' AS detail
-FROM starts AS s
+         || ' bought (' || min(s.key_kind || ' id ' || s.key_value) || ')' AS detail,
+       NULL::JSON AS facts
+FROM (
+  SELECT profile, key_kind, key_value, list(message_id) AS ids
+  FROM starts ANTI JOIN own_bought USING (seq)
+  GROUP BY profile, key_kind, key_value
+) AS s
 JOIN purchases AS p
   ON p.key_kind = s.key_kind AND p.key_value = s.key_value AND p.profile <> s.profile
-WHERE NOT EXISTS (
-  SELECT 1 FROM purchases AS q
-  WHERE q.profile = s.profile AND q.key_kind = s.key_kind AND q.key_value = s.key_value)
 GROUP BY s.profile, p.profile, p.message_id, p.amount
+UNION ALL
+-- shared_identifier: one id on the carts/checkouts/orders of many profiles
+SELECT 'shared_identifier', list_slice(list(DISTINCT k.profile ORDER BY k.profile), 1, 5),
+       list_slice(list(k.message_id ORDER BY k.seq), 1, 5), NULL,
+       k.key_kind || ' id ' || to_json(k.key_value) || ' is sent by '
+         || count(DISTINCT k.profile) || ' profiles on ' || count(*) || ' messages ('
+         || array_to_string(list(DISTINCT k.event ORDER BY k.event), ', ')
+         || '): a client default, not an id; left out of cart/checkout/order matching',
+       json_object('key', k.key_kind, 'value', k.key_value,
+                   'events', list(DISTINCT k.event ORDER BY k.event),
+                   'profile_count', count(DISTINCT k.profile), 'message_count', count(*))
+FROM keyed AS k SEMI JOIN shared_keys USING (key_kind, key_value)
+GROUP BY k.key_kind, k.key_value
 UNION ALL
 -- unstitched_anonymous: cart/checkout activity on an anonymousId that never identified
 SELECT 'unstitched_anonymous', [profile], list_slice(list(message_id ORDER BY seq), 1, 5),
-       max(amount), count(*) || ' cart/checkout events, never linked to a person'
+       max(amount), count(*) || ' cart/checkout events, never linked to a person', NULL
 FROM resolved WHERE anonymous AND role IN ('checkout', 'cart') GROUP BY profile
 UNION ALL
 -- duplicate_profile: several userIds with one email or phone
 SELECT 'duplicate_profile', list(DISTINCT user_id ORDER BY user_id),
        list_slice(list(message_id ORDER BY seq), 1, 5), NULL,
-       'userIds share ' || contact
+       'userIds share ' || contact, NULL
 FROM (
   SELECT user_id, message_id, seq,
          'email ' || lower(json_extract_string(traits, '$.email')) AS contact
@@ -286,20 +358,20 @@ UNION ALL
 -- email_as_user_id: a userId that is an email, or does not match the plan's pattern
 SELECT 'email_as_user_id', [user_id], list_slice(list(message_id ORDER BY seq), 1, 5), NULL,
        CASE WHEN user_id LIKE '%@%' THEN 'userId is an email address'
-            ELSE {not_matching} END
+            ELSE {not_matching} END, NULL
 FROM messages
 WHERE user_id IS NOT NULL AND (user_id LIKE '%@%' {pattern})
 GROUP BY user_id
 UNION ALL
 -- late_event: a purchase received later than the suppression window after it happened
 SELECT 'late_event', [profile], [message_id], amount,
-       'received ' || CAST(received_at - ts AS VARCHAR) || ' after it happened'
+       'received ' || CAST(received_at - ts AS VARCHAR) || ' after it happened', NULL
 FROM resolved
 WHERE role = 'purchase' AND received_at - ts > getvariable('suppression')
 UNION ALL
 -- missing_email: a known person reached checkout and no email trait was ever sent
 SELECT 'missing_email', [profile], list_slice(list(message_id ORDER BY seq), 1, 5),
-       max(amount), 'reached checkout with no email trait'
+       max(amount), 'reached checkout with no email trait', NULL
 FROM resolved
 WHERE role = 'checkout' AND NOT anonymous AND profile NOT IN (
   SELECT user_id FROM messages
@@ -310,16 +382,15 @@ GROUP BY profile""")
 CREATE OR REPLACE TEMP TABLE totals AS
 SELECT
   (SELECT count(*) FROM messages) AS messages,
+  (SELECT unreadable FROM input_stats) AS unreadable,
   (SELECT count(DISTINCT user_id) FROM messages WHERE user_id IS NOT NULL) AS people,
   (SELECT count(DISTINCT anonymous_id) FROM messages WHERE anonymous_id IS NOT NULL)
     AS anonymous_ids,
   (SELECT count(*) FROM links WHERE anonymous_id IN (
      SELECT anonymous_id FROM messages WHERE anonymous_id IS NOT NULL)) AS stitched,
   (SELECT count(DISTINCT profile) FROM resolved WHERE anonymous) AS anonymous_profiles,
-  (SELECT count(DISTINCT s.profile) FROM starts AS s WHERE s.role = 'checkout'
-     AND NOT EXISTS (SELECT 1 FROM purchases AS p
-                     WHERE p.key_kind = s.key_kind AND p.key_value = s.key_value))
-    AS true_abandoners,
+  (SELECT count(DISTINCT profile) FROM starts ANTI JOIN bought USING (seq)
+     WHERE role = 'checkout') AS true_abandoners,
   (SELECT count(*) FROM resolved WHERE role = 'purchase') AS purchases,
   (SELECT coalesce(sum(amount), 0) FROM resolved WHERE role = 'purchase') AS revenue""")
 
@@ -387,20 +458,26 @@ def segments(script: Script, plan: ir.Plan, filters: Sequence[FilterColumn]) -> 
     trait_kinds = {t.name: t.type.kind for t in plan.traits}
     selects = []
     for name in traits:
-        value = _typed(f"json_extract_string(traits, {json_path([name])})", trait_kinds[name])
+        path = json_path([name])
+        value = _typed(f"json_extract_string(traits, {path})", trait_kinds[name])
+        # The last identify that sets the trait wins; `null` sets it to nothing. A value of the
+        # wrong type is not a value (the previous one stays).
         selects.append(
-            f"arg_max({value}, seq) FILTER (WHERE {value} IS NOT NULL) AS {columns[name]}"
+            f"arg_max_null({value}, seq) FILTER (WHERE {value} IS NOT NULL "
+            f"OR json_type(traits, {path}) = 'NULL') AS {columns[name]}"
         )
     trait_select = ", ".join(selects) or "NULL AS no_traits"
     script.statements.append(f"""
+-- rule {NULL_CLEARS_TRAIT.id}: a trait sent as null removes the attribute
 CREATE OR REPLACE TEMP TABLE person_traits AS
 SELECT profile, {trait_select}
 FROM resolved WHERE type = 'identify' GROUP BY profile""")
     order = _dependency_order(plan)
     compiler = _Compiler({c.path: c for c in filters}, columns, trait_kinds)
     ctes = [
-        "base AS (SELECT DISTINCT r.profile, t.* EXCLUDE (profile) FROM resolved AS r "
-        "LEFT JOIN person_traits AS t USING (profile))"
+        "base AS (SELECT r.profile, min(r.ts) AS first_seen, "
+        "any_value(COLUMNS(t.* EXCLUDE (profile))) FROM resolved AS r "
+        "LEFT JOIN person_traits AS t USING (profile) GROUP BY r.profile)"
     ]
     previous = "base"
     for i, segment_id in enumerate(order):
@@ -467,7 +544,11 @@ class _Compiler:
             where.append(self._compare(f"e.{column.name}", f.comparison, kind, column.many))
         count = f"(SELECT count(*) FROM resolved AS e WHERE {' AND '.join(where)})"
         if not c.performed:
-            return f"{count} = 0"
+            if c.window is None:
+                return f"{count} = 0"
+            # rule new-profiles: a profile younger than the window is not in the segment
+            existed = f"p.first_seen <= getvariable('as_of') - {interval(c.window)}"
+            return f"({count} = 0 AND {existed}) /* rule {NEW_PROFILES.id} */"
         op = {"at_least": ">=", "at_most": "<=", "exactly": "="}.get(c.count_operator or "", ">=")
         return f"{count} {op} {c.count if c.count is not None else 1}"
 
