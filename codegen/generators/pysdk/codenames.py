@@ -72,9 +72,11 @@ def _classes(names: ModelPlan, registry: Reserved) -> Iterator[Diagnostic]:
                 f"{c.owner} would be the Python class `{c.name}`, a name the generated SDK "
                 "already uses (Python, typing, pydantic or the SDK runtime)",
                 None,
-                "rename the type"
-                if c.module == "types" and len(c.path) == 2
-                else "set `code_name:` on the property or event it comes from",
+                (
+                    "rename the type"
+                    if c.module == "types" and len(c.path) == 2
+                    else "set `code_name:` on the property or event it comes from"
+                ),
             )
             continue
         first = seen.setdefault(c.name, c)
