@@ -313,41 +313,57 @@ def validate(
     max_violations: Annotated[
         int, typer.Option(help="Exit 0 while there are at most this many violations.")
     ] = 0,
-    workers: Annotated[int | None, typer.Option(help="Processes (default: every core).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes (default: every core).")
+    ] = None,
+    max_message_bytes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Longer messages (lines) are reported malformed, unread. Default: 1 MiB "
+            "(Segment's own limit is 32 KB).",
+        ),
+    ] = None,
 ) -> None:
     """Check logged Segment messages against the plan. Exit 1 on violations (beyond
     --max-violations), 2 when the plan or an input cannot be read."""
     from ..validate import validate_sources
-    from ..validate.inputs import InputError, size
+    from ..validate.inputs import MAX_MESSAGE_BYTES, InputError, size, unreadable
     from .validate_report import ViolationPrinter, print_summary
 
     loaded = load_plan(plan, str(plan))
     if loaded.plan is None or not loaded.ok:
         _print(list(loaded.diagnostics), Format.human)
         raise typer.Exit(EXIT_UNREADABLE)
-    total = 0
     for source in sources:
-        if source != "-" and not Path(source).is_file():
-            err.print(f"error: cannot read {source}: no such file", markup=False)
+        if problem := unreadable(source):
+            err.print(f"error: cannot read {source}: {problem}", markup=False)
             raise typer.Exit(EXIT_UNREADABLE)
-        total += size(source) or 0
+    sizes = [size(source) for source in sources]  # None: stdin or a pipe, size unknown
     printer = ViolationPrinter(fmt.value, out, err)
-    try:
-        with printer.progress() as advance:
-            summary = validate_sources(
-                loaded.plan,
-                sources,
-                printer.add,
-                advance,
-                workers,
-                None if "-" in sources else total,
-            )
-    except InputError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(EXIT_UNREADABLE) from None
-    printer.finish(summary)
+    with printer.report():
+        try:
+            with printer.progress() as advance:
+                summary = validate_sources(
+                    loaded.plan,
+                    sources,
+                    printer.add,
+                    advance,
+                    workers,
+                    None if None in sizes else sum(s or 0 for s in sizes),
+                    max_message_bytes or MAX_MESSAGE_BYTES,
+                )
+        except InputError as exc:
+            err.print(f"error: {exc}", markup=False)
+            printer.fail(str(exc))
+            raise typer.Exit(EXIT_UNREADABLE) from None
+        printer.finish(summary)
     if fmt is Format.human:
         print_summary(summary, out)
+    for error in summary.errors:
+        err.print(f"error: cannot read {error}", markup=False)
+    if summary.errors:
+        raise typer.Exit(EXIT_UNREADABLE)
     raise typer.Exit(EXIT_FAIL if summary.violations > max_violations else EXIT_OK)
 
 
