@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import stat
 import sys
 from collections.abc import Callable, Iterator
@@ -34,6 +35,9 @@ SEGMENT_LIMIT_HINT = (
     "Segment's HTTP API rejects messages over 32 KB; raise --max-message-bytes to check it anyway"
 )
 _PARSE_BUFFER = 64 << 10  # ijson's read size
+# As deep as orjson parses a line; ijson's cost per level grows with the depth (it builds the
+# path of every value), so deeper documents are refused before ijson sees them.
+MAX_DEPTH = 1024
 _DOC_HINT = 'a document holds one JSON message, an array of messages or a {"batch": [...]}'
 
 
@@ -56,7 +60,8 @@ class Block:
     ``document`` marks messages re-encoded from one JSON document: they all report the
     document's first line, and ``line_count`` says how many lines of the source they came from.
     ``problems`` are lines found malformed while reading (too large, not JSON); their place in
-    ``data`` is left blank so that line numbers stay right."""
+    ``data`` is left blank so that line numbers stay right. In a document block, problems are
+    numbered by their place among the block's lines, which keeps violations in order."""
 
     source: str
     first_line: int
@@ -188,12 +193,55 @@ def _starts_document(head: bytes) -> bool:
     return False  # a complete message on the first line: JSON Lines
 
 
+# A string, possibly cut by the end of the chunk: group 1 is its closing quote (None when cut),
+# group 2 a backslash cut from what it escapes.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:(")|(\\)?\Z)', re.S)
+_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*(?:(")|(\\)?\Z)', re.S)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+class _Nesting:
+    """How deep a JSON byte stream nests, fed chunk by chunk (strings skipped)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False  # the chunk ended on a backslash inside a string
+
+    def feed(self, chunk: bytes) -> bool:
+        """False as soon as the nesting goes deeper than ``limit``."""
+        start = 0
+        if self.in_string:
+            rest = _STRING_REST.match(chunk, int(self.escaped))
+            assert rest is not None  # the pattern matches any bytes
+            if rest.group(1) is None:
+                self.escaped = rest.group(2) is not None
+                return True
+            start, self.in_string = rest.end(), False
+        parts = _STRING.split(chunk[start:] if start else chunk)
+        if len(parts) > 1 and parts[-3] is None:
+            self.in_string, self.escaped = True, parts[-2] is not None
+        brackets = b"".join(parts[0::3]).translate(None, _NOT_BRACKETS)
+        opens = brackets.count(b"[") + brackets.count(b"{")
+        if self.depth + opens <= self.limit:
+            self.depth += 2 * opens - len(brackets)
+            return True
+        for byte in brackets:
+            self.depth += 1 if byte in (0x5B, 0x7B) else -1
+            if self.depth > self.limit:
+                return False
+        return True
+
+
 class _DocumentReader:
     """What ijson reads: the head already read, then the stream. Counts lines for the summary,
-    and refuses to read on when no message has been completed for ``limit`` bytes."""
+    and refuses to read on when no message has been completed for ``limit`` bytes or the
+    document nests deeper than ``MAX_DEPTH``."""
 
     def __init__(self, head: bytes, stream: BinaryIO, limit: int) -> None:
         self.head, self.stream, self.limit = head, stream, limit
+        self.nesting = _Nesting(MAX_DEPTH + 2)  # a batch's messages are 2 levels down
         self.past_head = False  # whether anything beyond the head was read
         self.since_message = 0  # bytes read since the last complete message
         self.newlines = 0
@@ -202,8 +250,8 @@ class _DocumentReader:
     def read(self, size: int = -1) -> bytes:
         if size == 0:  # ijson asks for nothing to learn whether the stream is bytes or text
             return b""
-        if self.head:
-            data, self.head = self.head, b""
+        if self.head:  # in small pieces: ijson builds every message of what it is given at once
+            data, self.head = self.head[:_PARSE_BUFFER], self.head[_PARSE_BUFFER:]
         else:
             data = self.stream.read(_PARSE_BUFFER)
             self.past_head = self.past_head or bool(data)
@@ -213,6 +261,8 @@ class _DocumentReader:
         self.since_message += len(data)
         if self.since_message > self.limit + 2 * _PARSE_BUFFER:
             raise _TooLargeError
+        if not self.nesting.feed(data):
+            raise _TooDeepError
         return data
 
     def take_lines(self) -> int:
@@ -224,47 +274,80 @@ class _TooLargeError(Exception):
     """No message completed within the limit: reading this document stops."""
 
 
+class _TooDeepError(Exception):
+    """The document nests deeper than ``MAX_DEPTH``: reading it stops."""
+
+
 def _document_blocks(source: str, stream: BinaryIO, head: bytes, limit: int) -> Iterator[Block]:
     """The messages of a JSON document (a ``{"batch": [...]}``, an array of messages, or
     messages one after another), re-encoded one per line, without holding the document."""
     reader = _DocumentReader(head, stream, limit)
     prefix = _messages_prefix(head)
-    pending: list[bytes] = []
-    problems: list[Problem] = []
-    size = count = 0
+    block = _DocumentBlock(source)
+    count = 0
     try:
         for message in ijson.items(
             reader, prefix, use_float=True, multiple_values=not prefix, buf_size=_PARSE_BUFFER
         ):
             reader.since_message = 0
             count += 1
+            where = f"message {count:,} of the document: "
             try:
                 line = orjson.dumps(message)
             except (TypeError, orjson.JSONEncodeError) as exc:  # huge ints, surrogates, depth
-                problems.append(Problem(1, f"message {count:,} of the document: {exc}", _DOC_HINT))
+                block.problem(where + str(exc), _DOC_HINT)
                 continue
             if len(line) > limit:
-                problems.append(
-                    too_large(1, len(line), limit, f"message {count:,} of the document: ")
-                )
+                block.problem(where + too_large(0, len(line), limit).message, SEGMENT_LIMIT_HINT)
                 continue
-            pending.append(line)
-            size += len(line) + 1
-            if size >= BLOCK_BYTES:
-                yield _document_block(source, pending, problems, reader.take_lines())
-                pending, problems, size = [], [], 0
+            block.add(line)
+            if block.size >= BLOCK_BYTES:
+                yield block.take(reader.take_lines())
     except ijson.JSONError as exc:
         if not count and not reader.past_head and _looks_like_lines(head):
             # not one document after all: check it line by line (nothing was read past the head)
             yield from _line_blocks(source, stream.read, head, limit)
             return
         where = f"after message {count:,} of the document" if count else "in the document"
-        problems.append(Problem(1, f"not JSON {where}: {_first_line(exc)}", _DOC_HINT))
+        block.problem(f"not JSON {where}: {_first_line(exc)}", _DOC_HINT)
     except _TooLargeError:
         message = f"message {count + 1:,} of the document is over the {limit:,}-byte limit"
-        problems.append(Problem(1, message + "; the rest is not checked", SEGMENT_LIMIT_HINT))
-    lines = reader.take_lines() + (not reader.ends_line)
-    yield _document_block(source, pending, problems, lines)
+        block.problem(message + "; the rest is not checked", SEGMENT_LIMIT_HINT)
+    except _TooDeepError:
+        message = f"message {count + 1:,} of the document nests deeper than {MAX_DEPTH:,} levels"
+        block.problem(message + "; the rest is not checked", _DOC_HINT)
+    yield block.take(reader.take_lines() + (not reader.ends_line))
+
+
+class _DocumentBlock:
+    """Re-encoded messages of a document, one per line, gathered into a block. A message that
+    cannot be checked keeps its place as a blank line, so violations stay in document order;
+    problems are numbered by that place (``check_item`` then gives them the document's line)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.data = bytearray()  # not a list of lines: orjson's bytes carry 4 KB of slack each
+        self.places = 0
+        self.problems: list[Problem] = []
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def add(self, line: bytes) -> None:
+        if self.places:
+            self.data += b"\n"
+        self.data += line
+        self.places += 1
+
+    def problem(self, message: str, hint: str) -> None:
+        self.add(b"")
+        self.problems.append(Problem(self.places, message, hint))
+
+    def take(self, lines: int) -> Block:
+        block = Block(self.source, 1, bytes(self.data), True, tuple(self.problems), lines)
+        self.data, self.places, self.problems = bytearray(), 0, []
+        return block
 
 
 def _looks_like_lines(head: bytes) -> bool:
@@ -279,12 +362,6 @@ def _looks_like_lines(head: bytes) -> bool:
                 continue
             return True
     return False
-
-
-def _document_block(
-    source: str, messages: list[bytes], problems: list[Problem], lines: int
-) -> Block:
-    return Block(source, 1, b"\n".join(messages), True, tuple(problems), lines)
 
 
 def _first_line(exc: Exception) -> str:
@@ -306,6 +383,8 @@ def _messages_prefix(head: bytes) -> str:
                 return "batch.item"
             if event in ("start_map", "start_array"):
                 depth += 1
+                if depth > MAX_DEPTH:
+                    break
             elif event in ("end_map", "end_array"):
                 depth -= 1
                 if depth == 0:

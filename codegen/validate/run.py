@@ -139,13 +139,14 @@ def check_item(
     if len(data) > limit and not block.document:
         data, long_lines = _blank_long_lines(data, block.first_line, limit)
         problems += long_lines
-    accepted, lines, rest = _accept(checker, data, block.first_line)
+    # a document's messages are numbered by place (for order), then all take its first line
+    first = 1 if block.document else block.first_line
+    accepted, lines, rest = _accept(checker, data, first)
     for number, line in rest:
         if not line.strip():
             lines -= 1  # blank but for a CR (CRLF files) or spaces: not a line to count
             continue
-        where = block.first_line if block.document else number
-        for outcome in checker.check_precisely(line, block.source, where):
+        for outcome in checker.check_precisely(line, block.source, number):
             summary.add(outcome)
             found.extend(outcome.violations)
     for problem in problems:
@@ -154,6 +155,8 @@ def check_item(
         found.extend(outcome.violations)
     if problems:
         found.sort(key=lambda v: v.line)  # stable: input order within a line
+    if block.document:
+        found = [v.shifted(block.first_line - v.line) for v in found]
     summary.add_valid(Counter(accepted))
     summary.lines = block.line_count if block.document else lines + len(problems)
     newlines = 0 if block.document else block.data.count(b"\n")
