@@ -37,10 +37,12 @@ class Violation:
     def __post_init__(self) -> None:
         # Text from a log can be anything: clip it (an error message may quote a huge value)
         # and make it encodable (a lone surrogate would break writing the report).
-        for name in ("message_id", "event", "pointer", "message", "hint"):
-            value = getattr(self, name)
-            if value is not None and (len(value) > CLIP or not _encodable(value)):
-                object.__setattr__(self, name, _clean(value))
+        text = f"{self.message_id or ''}{self.event or ''}{self.message}{self.hint or ''}"
+        if len(text) > CLIP or not text.isascii():  # rare: one cheap test for the usual case
+            for name in _TEXT:
+                value = getattr(self, name)
+                if value is not None:
+                    object.__setattr__(self, name, _clean(value))
 
     def shifted(self, lines: int) -> Violation:
         """The same violation ``lines`` further down its file (ranges number from 1)."""
@@ -331,7 +333,8 @@ def _keyword(schema_path: list[Any]) -> str:
 
 
 def _pointer(path: list[Any]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return pointer if len(pointer) <= CLIP and pointer.isascii() else _clean(pointer)
 
 
 def _is_identity(pointer: str, keyword: str, error: Any) -> bool:
@@ -395,16 +398,15 @@ def malformed(file: str, number: int, message: str, hint: str | None) -> Outcome
 CLIP = 1000  # characters of log text kept in a violation
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+_TEXT = ("message_id", "event", "message", "hint")  # pointers are clipped where they are made
 
 
 def _clean(text: str) -> str:
     """At most ``CLIP`` characters, lone surrogates replaced."""
     if len(text) > CLIP:
         text = f"{text[:CLIP]}… ({len(text):,} characters)"
-    return text.encode("utf-8", "replace").decode("utf-8")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
