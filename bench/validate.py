@@ -24,9 +24,8 @@ from typing import Any
 
 import jsonschema
 import orjson
-from synthetic import plan_yaml  # bench/ is on sys.path when run as a script
-
 from rich.console import Console
+from synthetic import plan_yaml  # bench/ is on sys.path when run as a script
 
 from codegen import load_plan_text
 from codegen.cli.validate_report import ViolationPrinter
