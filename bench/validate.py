@@ -7,6 +7,7 @@ then reports, in one run, messages per second for:
   jsonschema       pure-Python jsonschema (Draft 2020-12 with formats), one schema per event
   codegen 1 core   codegen's validator in this process
   codegen          codegen's validator on every core (what `codegen validate` does)
+  codegen json     the same, with every violation written as the `--format json` report
 Usage: python bench/validate.py [messages] [events]
 """
 
@@ -23,9 +24,11 @@ from typing import Any
 
 import jsonschema
 import orjson
+from rich.console import Console
 from synthetic import plan_yaml  # bench/ is on sys.path when run as a script
 
 from codegen import load_plan_text
+from codegen.cli.validate_report import ViolationPrinter
 from codegen.generators.jsonschema import event_document
 from codegen.generators.samples import Sampler
 from codegen.validate import validate_sources
@@ -110,6 +113,12 @@ def main(count: int, events: int) -> None:
             summary = validate_sources(plan, [str(path)], _ignore, workers=workers)
             results[label] = rate(count, time.perf_counter() - start)
             assert summary.messages == count
+        with open(os.devnull, "w") as sink:
+            printer = ViolationPrinter("json", Console(file=sink), Console(file=sink))
+            start = time.perf_counter()
+            summary = validate_sources(plan, [str(path)], printer.add, workers=os.cpu_count())
+            printer.finish(summary)
+            results["codegen json"] = rate(count, time.perf_counter() - start)
 
     print(
         f"{count:,} messages ({size_mb:.0f} MB), {events} events, "

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .options import PlanOpt
-from .policy import ExitCode, Format, err, fail, out, require_files, require_plan, stop
+from .policy import ExitCode, Format, err, fail, out, require_plan, stop
 
 
 def validate(
@@ -25,24 +25,51 @@ def validate(
     max_violations: Annotated[
         int, typer.Option(help="Exit 0 while there are at most this many violations.")
     ] = 0,
-    workers: Annotated[int | None, typer.Option(help="Processes (default: every core).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes (default: every core).")
+    ] = None,
+    max_message_bytes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Longer messages (lines) are reported malformed, unread. Default: 1 MiB "
+            "(Segment's own limit is 32 KB).",
+        ),
+    ] = None,
 ) -> None:
     """Check logged Segment messages against the plan. Exit 1 on violations (beyond
     --max-violations)."""
     from ..validate import validate_sources
-    from ..validate.inputs import InputError, size
+    from ..validate.inputs import MAX_MESSAGE_BYTES, InputError, size, unreadable
     from .validate_report import ViolationPrinter, print_summary
 
     resolved = require_plan(plan).plan
-    require_files(sources)
-    total = None if "-" in sources else sum(size(source) or 0 for source in sources)
+    for source in sources:  # files, stdin (-), pipes and /dev/fd/N
+        if problem := unreadable(source):
+            fail(f"cannot read {source}: {problem}")
+    sizes = [size(source) for source in sources]  # None: stdin or a pipe, size unknown
+    total = None if None in sizes else sum(s or 0 for s in sizes)
     printer = ViolationPrinter(fmt.value, out, err)
-    try:
-        with printer.progress() as advance:
-            summary = validate_sources(resolved, sources, printer.add, advance, workers, total)
-    except InputError as exc:
-        fail(str(exc))
-    printer.finish(summary)
+    with printer.report():  # the JSON report is closed as one document whatever happens
+        try:
+            with printer.progress() as advance:
+                summary = validate_sources(
+                    resolved,
+                    sources,
+                    printer.add,
+                    advance,
+                    workers,
+                    total,
+                    max_message_bytes or MAX_MESSAGE_BYTES,
+                )
+        except InputError as exc:
+            printer.fail(str(exc))
+            fail(str(exc))
+        printer.finish(summary)
     if fmt is Format.human:
         print_summary(summary, out)
+    for error in summary.errors:
+        err.print(f"error: cannot read {error}", markup=False)
+    if summary.errors:
+        stop(ExitCode.UNUSABLE)
     stop(ExitCode.FINDINGS if summary.violations > max_violations else ExitCode.OK)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -16,6 +17,19 @@ from ..validate import Summary, Violation
 from .diagnostics import github
 
 SHOWN_IN_TEXT = 50
+# Control characters (ESC starts terminal escape codes; C1 too) and bidirectional overrides:
+# text from logs must not drive the terminal or reorder what is shown.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``), safe on a terminal."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class ViolationPrinter:
@@ -26,6 +40,7 @@ class ViolationPrinter:
         self.out = out
         self.err = err
         self.count = 0
+        self.closed = False  # the JSON document has been closed
 
     @contextmanager
     def progress(self) -> Iterator[Callable[[int], None]]:
@@ -45,6 +60,26 @@ class ViolationPrinter:
             task = bar.add_task("validate", total=None)
             yield lambda n: bar.advance(task, n)
 
+    @contextmanager
+    def report(self) -> Iterator[None]:
+        """Around a run: the JSON report stays one valid document however the run ends."""
+        try:
+            yield
+        except BaseException as exc:
+            self.fail(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+            raise
+
+    def fail(self, error: str) -> None:
+        """Close the JSON report of a run that could not finish, saying why."""
+        if self.fmt == "json" and not self.closed:
+            self._open_if_empty()
+            self.out.file.write('\n], "summary": null, "error": ' + json.dumps(error) + "}\n")
+            self.closed = True
+
+    def _open_if_empty(self) -> None:
+        if self.count == 0:
+            self.out.file.write('{"violations": [')
+
     def add(self, v: Violation) -> None:
         self.count += 1
         if self.fmt == "json":
@@ -58,9 +93,9 @@ class ViolationPrinter:
 
     def finish(self, summary: Summary) -> None:
         if self.fmt == "json":
-            if self.count == 0:
-                self.out.file.write('{"violations": [')
+            self._open_if_empty()
             self.out.file.write('\n], "summary": ' + json.dumps(summary.as_dict()) + "}\n")
+            self.closed = True
         elif self.count > SHOWN_IN_TEXT:
             more = f"... and {self.count - SHOWN_IN_TEXT:,} more violations (--format json for all)"
             if self.fmt == "github":
@@ -71,25 +106,29 @@ class ViolationPrinter:
 
 def _text(v: Violation) -> Text:
     text = Text()
-    text.append(f"{v.file}:{v.line}: ", style="bold")
+    text.append(f"{visible(v.file)}:{v.line}: ", style="bold")
     text.append(v.kind, style="red")
     if v.event:
-        text.append(f" [{v.event}]", style="dim")
+        text.append(f" [{visible(v.event)}]", style="dim")
     if v.pointer:
-        text.append(f" {v.pointer}", style="bold")
-    text.append(f": {v.message}")
+        text.append(f" {visible(v.pointer)}", style="bold")
+    text.append(f": {visible(v.message)}")
     if v.message_id:
-        text.append(f" (messageId {v.message_id})", style="dim")
+        text.append(f" (messageId {visible(v.message_id)})", style="dim")
     if v.hint:
         text.append("\n    hint: ", style="green")
-        text.append(v.hint)
+        text.append(visible(v.hint))
     return text
 
 
 def _diagnostic(v: Violation) -> Diagnostic:
-    where = f"{v.event or 'message'} {v.pointer}".strip()
+    where = visible(f"{v.event or 'message'} {v.pointer}".strip())
     return Diagnostic(
-        Location(v.file, v.line, 1), v.kind, Level.ERROR, f"{where}: {v.message}", v.hint
+        Location(visible(v.file), v.line, 1),
+        v.kind,
+        Level.ERROR,
+        f"{where}: {visible(v.message)}",
+        visible(v.hint) if v.hint else None,
     )
 
 
@@ -109,7 +148,7 @@ def print_summary(summary: Summary, out: Console) -> None:
     if summary.by_event:
         events = Table("event", "messages", "invalid")
         for event, (read, invalid) in sorted(summary.by_event.items()):
-            events.add_row(Text(event), f"{read:,}", f"{invalid:,}")
+            events.add_row(Text(visible(event)), f"{read:,}", f"{invalid:,}")
         out.print(events)
     if summary.by_kind:
         kinds = Table("violation kind", "count")
@@ -119,5 +158,5 @@ def print_summary(summary: Summary, out: Console) -> None:
     if summary.by_field:
         fields = Table("top offending fields", "violations")
         for name, count in summary.by_field.most_common(10):
-            fields.add_row(Text(name), f"{count:,}")
+            fields.add_row(Text(visible(name)), f"{count:,}")
         out.print(fields)

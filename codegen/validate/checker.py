@@ -34,6 +34,16 @@ class Violation:
     message: str
     hint: str | None = None
 
+    def __post_init__(self) -> None:
+        # Text from a log can be anything: clip it (an error message may quote a huge value)
+        # and make it encodable (a lone surrogate would break writing the report).
+        text = f"{self.message_id or ''}{self.event or ''}{self.message}{self.hint or ''}"
+        if len(text) > CLIP or not text.isascii():  # rare: one cheap test for the usual case
+            for name in _TEXT:
+                value = getattr(self, name)
+                if value is not None:
+                    object.__setattr__(self, name, _clean(value))
+
     def shifted(self, lines: int) -> Violation:
         """The same violation ``lines`` further down its file (ranges number from 1)."""
         return Violation(
@@ -85,20 +95,37 @@ class Checker:
 
     def check_line(self, line: bytes, file: str, number: int) -> list[Outcome]:
         """Every message on one input line (a line may hold a ``{"batch": [...]}``)."""
-        accepted = self.fast.accepts(line)
+        try:
+            accepted = self.fast.accepts(line)
+        except Exception:  # hostile input the decoder chokes on: the precise pass reports it
+            accepted = None
         if accepted is not None:
             return [Outcome("valid", accepted)]
         return self.check_precisely(line, file, number)
 
     def check_precisely(self, line: bytes, file: str, number: int) -> list[Outcome]:
-        """The slow pass: parse, dispatch, and name every problem."""
+        """The slow pass: parse, dispatch, and name every problem. Never raises: whatever one
+        line holds, it ends as outcomes, so one bad line cannot stop a run."""
+        try:
+            return self._check_precisely(line, file, number)
+        except Exception as exc:
+            return [
+                malformed(
+                    file,
+                    number,
+                    f"could not be checked ({type(exc).__name__}: {exc})",
+                    "please report this line to the codegen maintainers",
+                )
+            ]
+
+    def _check_precisely(self, line: bytes, file: str, number: int) -> list[Outcome]:
         if not line.strip():
             return []
         try:
             document = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             return [
-                _malformed(
+                malformed(
                     file,
                     number,
                     f"not JSON: {exc}",
@@ -113,10 +140,10 @@ class Checker:
 
     def check_message(self, message: Any, file: str, number: int) -> Outcome:
         if not isinstance(message, dict):
-            return _malformed(file, number, "a message must be a JSON object", None)
+            return malformed(file, number, "a message must be a JSON object", None)
         kind = message.get("type")
         message_id = message.get("messageId") if isinstance(message.get("messageId"), str) else None
-        if kind in SKIPPED_TYPES:
+        if isinstance(kind, str) and kind in SKIPPED_TYPES:
             return Outcome("skipped", str(kind))
         if kind == "identify":
             return self._validate("identify", message, file, number, message_id)
@@ -165,9 +192,13 @@ class Checker:
         schema, validator = self._validator(name)
         found: list[Violation] = []
         identity: list[str] = []
+        anonymous_id: list[str] = []
         for error in validator.iter_errors(message):
             keyword = _keyword(error.schema_path)
             pointer = _pointer(error.instance_path)
+            if pointer == "/anonymousId":
+                anonymous_id.append(f"anonymousId: {error.message}")
+                continue
             if _is_identity(pointer, keyword, error):
                 identity.append(self._identity_message(message, keyword, error))
                 continue
@@ -200,6 +231,20 @@ class Checker:
                     self._identity_hint(name),
                 ),
             )
+        if anonymous_id:
+            found.insert(
+                bool(identity),
+                Violation(
+                    file,
+                    number,
+                    message_id,
+                    name,
+                    "identity",
+                    "/anonymousId",
+                    anonymous_id[0],
+                    "anonymousId is the device or cookie id, a string (or null)",
+                ),
+            )
         event = None if name == "identify" else name
         return Outcome("invalid" if found else "valid", name if event else "identify", tuple(found))
 
@@ -216,7 +261,7 @@ class Checker:
 
     def _identity_message(self, message: dict[str, Any], keyword: str, error: Any) -> str:
         user_id, anonymous_id = message.get("userId"), message.get("anonymousId")
-        if not user_id and not anonymous_id:
+        if not user_id and not (isinstance(anonymous_id, str) and anonymous_id):
             return "neither userId nor anonymousId"
         if not user_id:
             return "anonymous, but the plan requires a known person (userId) for this message"
@@ -287,11 +332,12 @@ def _keyword(schema_path: list[Any]) -> str:
 
 
 def _pointer(path: list[Any]) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    pointer = "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return pointer if len(pointer) <= CLIP and pointer.isascii() else _clean(pointer)
 
 
 def _is_identity(pointer: str, keyword: str, error: Any) -> bool:
-    if pointer in ("/userId", "/anonymousId"):
+    if pointer == "/userId":
         return True
     if pointer == "" and keyword == "anyOf":
         return True
@@ -342,6 +388,24 @@ def _resolve(schema: dict[str, Any], ref: str) -> Any:
     return current
 
 
-def _malformed(file: str, number: int, message: str, hint: str | None) -> Outcome:
+def malformed(file: str, number: int, message: str, hint: str | None) -> Outcome:
+    """One line (or document message) that is not a message that can be checked."""
     violation = Violation(file, number, None, None, "malformed", "", message, hint)
     return Outcome("malformed", None, (violation,))
+
+
+CLIP = 1000  # characters of log text kept in a violation
+
+
+_TEXT = ("message_id", "event", "message", "hint")  # pointers are clipped where they are made
+
+
+def _clean(text: str) -> str:
+    """At most ``CLIP`` characters, lone surrogates replaced."""
+    if len(text) > CLIP:
+        text = f"{text[:CLIP]}… ({len(text):,} characters)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text

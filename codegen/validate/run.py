@@ -11,15 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..plan import ir
-from .checker import Checker, Outcome, Violation
-from .inputs import Block, FileRange, ranges
+from .checker import Checker, Outcome, Violation, malformed
+from .inputs import MAX_MESSAGE_BYTES, Block, FileRange, InputError, Problem, ranges, too_large
 
 SINGLE_PROCESS_BELOW = 8_000_000  # bytes: smaller inputs are not worth starting workers
+GROUPS = 1000  # distinct events and fields counted by name; the rest are counted as "(other)"
 
 
 @dataclass
 class Summary:
-    """Counts only: memory does not grow with the number of messages."""
+    """Counts only: memory does not grow with the number of messages (nor with the number of
+    distinct event names and fields a hostile log can invent: past ``GROUPS`` they are
+    "(other)"). ``errors`` names the sources that could not be read to the end."""
 
     lines: int = 0
     messages: int = 0
@@ -31,6 +34,7 @@ class Summary:
     by_event: dict[str, list[int]] = field(default_factory=dict)  # event -> [read, invalid]
     by_kind: Counter[str] = field(default_factory=Counter)
     by_field: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
         if outcome.status == "malformed":
@@ -43,14 +47,16 @@ class Summary:
                 self.valid += 1
             else:
                 self.invalid += 1
-            name = outcome.event or "(none)"
+            name = _group(self.by_event, outcome.event or "(none)")
             counts = self.by_event.setdefault(name, [0, 0])
             counts[0] += 1
             counts[1] += outcome.status == "invalid"
         for v in outcome.violations:
             self.violations += 1
             self.by_kind[v.kind] += 1
-            self.by_field[f"{v.event or '(none)'} {_generic(v.pointer)}"] += 1
+            self.by_field[
+                _group(self.by_field, f"{v.event or '(none)'} {_generic(v.pointer)}")
+            ] += 1
 
     def add_valid(self, counts: Counter[str]) -> None:
         """Many valid messages at once, by event."""
@@ -58,17 +64,19 @@ class Summary:
         self.messages += total
         self.valid += total
         for event, n in counts.items():
-            self.by_event.setdefault(event, [0, 0])[0] += n
+            self.by_event.setdefault(_group(self.by_event, event), [0, 0])[0] += n
 
     def merge(self, other: Summary) -> None:
         for name in ("lines", "messages", "valid", "invalid", "skipped", "malformed", "violations"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for event, (read, invalid) in other.by_event.items():
-            counts = self.by_event.setdefault(event, [0, 0])
+            counts = self.by_event.setdefault(_group(self.by_event, event), [0, 0])
             counts[0] += read
             counts[1] += invalid
         self.by_kind.update(other.by_kind)
-        self.by_field.update(other.by_field)
+        for name, n in other.by_field.items():
+            self.by_field[_group(self.by_field, name)] += n
+        self.errors += other.errors
 
     def as_dict(self, top: int = 10) -> dict[str, Any]:
         return {
@@ -86,7 +94,17 @@ class Summary:
             "top_fields": [
                 {"field": f, "violations": n} for f, n in self.by_field.most_common(top)
             ],
+            "errors": self.errors,
         }
+
+
+def _group(counts: dict[str, Any], name: str) -> str:
+    """``name``, or "(other)" once ``GROUPS`` names are counted; long names are clipped."""
+    if name in counts:
+        return name
+    if len(counts) >= GROUPS:
+        return "(other)"
+    return name if len(name) <= 200 else name[:200] + "…"
 
 
 def _generic(pointer: str) -> str:
@@ -95,41 +113,112 @@ def _generic(pointer: str) -> str:
 
 
 ChunkResult = tuple[Summary, list[Violation], int]  # + newlines read, for line numbers
-_WORKER: dict[str, Checker] = {}  # one Checker per worker process, built by the initializer
+_WORKER: dict[str, tuple[Checker, int]] = {}  # per worker process: checker, message size limit
 
 
-def _init_worker(plan: ir.Plan) -> None:
+def _init_worker(plan: ir.Plan, limit: int) -> None:
     if "checker" not in _WORKER:  # inherited from the parent when processes are forked
-        _WORKER["checker"] = Checker(plan)
+        _WORKER["checker"] = (Checker(plan), limit)
 
 
 def _check_item(item: Block | FileRange) -> ChunkResult:
-    return check_item(_WORKER["checker"], item)
+    checker, limit = _WORKER["checker"]
+    return check_item(checker, item, limit)
 
 
-def check_item(checker: Checker, item: Block | FileRange) -> ChunkResult:
-    block = item.read() if isinstance(item, FileRange) else item
+def check_item(
+    checker: Checker, item: Block | FileRange, limit: int = MAX_MESSAGE_BYTES
+) -> ChunkResult:
+    try:
+        block = item.read(limit) if isinstance(item, FileRange) else item
+    except OSError as exc:  # the file went away or shrank while being read
+        raise InputError(f"{item.source}: {exc}") from exc
     summary = Summary()
     found: list[Violation] = []
-    if block.document:
-        accepted: dict[str, int] = {}
-        summary.lines, rest = 1, [(block.first_line, block.data)]
-    else:
-        accepted, summary.lines, rest = checker.fast.accept_lines(block.data, block.first_line)
+    data, problems = block.data, list(block.problems)
+    if len(data) > limit and not block.document:
+        data, long_lines = _blank_long_lines(data, block.first_line, limit)
+        problems += long_lines
+    # a document's messages are numbered by place (for order), then all take its first line
+    first = 1 if block.document else block.first_line
+    accepted, lines, rest = _accept(checker, data, first)
     for number, line in rest:
+        if not line.strip():
+            lines -= 1  # blank but for a CR (CRLF files) or spaces: not a line to count
+            continue
         for outcome in checker.check_precisely(line, block.source, number):
             summary.add(outcome)
             found.extend(outcome.violations)
+    for problem in problems:
+        outcome = malformed(block.source, problem.line, problem.message, problem.hint)
+        summary.add(outcome)
+        found.extend(outcome.violations)
+    if problems:
+        found.sort(key=lambda v: v.line)  # stable: input order within a line
+    if block.document:
+        found = [v.shifted(block.first_line - v.line) for v in found]
     summary.add_valid(Counter(accepted))
+    summary.lines = block.line_count if block.document else lines + len(problems)
     newlines = 0 if block.document else block.data.count(b"\n")
     return summary, found, newlines
 
 
-def _items(sources: Iterable[str], on_bytes: Callable[[int], None]) -> Iterator[Block | FileRange]:
+def _blank_long_lines(data: bytes, first_line: int, limit: int) -> tuple[bytes, list[Problem]]:
+    """Lines over ``limit`` become blank (they are not parsed) and problems, numbers unchanged."""
+    # A line over ``limit`` covers a whole aligned window of limit/2 bytes: when every window
+    # holds a newline (a few finds), there is none; otherwise look line by line.
+    window = max(limit // 2, 1)
+    if all(data.find(b"\n", start, start + window) >= 0 for start in range(0, len(data), window)):
+        return data, []
+    lines = data.split(b"\n")
+    if max(map(len, lines)) <= limit:
+        return data, []
+    problems = [
+        too_large(first_line + i, len(line), limit)
+        for i, line in enumerate(lines)
+        if len(line) > limit
+    ]
+    return b"\n".join(b"" if len(line) > limit else line for line in lines), problems
+
+
+Accepted = tuple[dict[str, int], int, list[tuple[int, bytes]]]
+
+
+def _accept(checker: Checker, data: bytes, first_line: int) -> Accepted:
+    """The fast path over a block; if hostile input makes the decoder raise (deep nesting,
+    invalid UTF-8), the block is retried line by line and the offending lines take the
+    precise pass, which reports them."""
+    try:
+        return checker.fast.accept_lines(data, first_line)
+    except Exception:
+        pass
+    accepted: dict[str, int] = {}
+    count = 0
+    rest: list[tuple[int, bytes]] = []
+    for offset, line in enumerate(data.split(b"\n")):
+        try:
+            one, n, left = checker.fast.accept_lines(line, first_line + offset)
+        except Exception:
+            one, n, left = {}, 1 if line else 0, [(first_line + offset, line)]
+        for event, k in one.items():
+            accepted[event] = accepted.get(event, 0) + k
+        count += n
+        rest += left
+    return accepted, count, rest
+
+
+def _items(
+    sources: Iterable[str], on_bytes: Callable[[int], None], limit: int, errors: list[str]
+) -> Iterator[Block | FileRange]:
+    """Work items of every source in order; a source that cannot be read (to the end) is
+    named in ``errors`` and the run goes on with the next one."""
     for source in sources:
-        for item in ranges(source):
-            on_bytes(item.end - item.start if isinstance(item, FileRange) else len(item.data))
-            yield item
+        try:
+            for item in ranges(source, limit):
+                on_bytes(item.end - item.start if isinstance(item, FileRange) else len(item.data))
+                yield item
+        except InputError as exc:
+            errors.append(str(exc))
 
 
 def validate_sources(
@@ -139,25 +228,31 @@ def validate_sources(
     on_bytes: Callable[[int], None] = lambda n: None,
     workers: int | None = None,
     total_bytes: int | None = None,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
 ) -> Summary:
     """Validate every message of ``sources`` in order; violations are handed to ``on_violation``
-    as they are found (in input order), only counts are kept."""
+    as they are found (in input order), only counts are kept. A message (line) longer than
+    ``max_message_bytes`` is reported ``malformed`` without being read into memory. Sources that
+    cannot be read are listed in ``Summary.errors``; the others are still checked."""
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
     workers = workers or os.cpu_count() or 1
+    limit = max_message_bytes
     summary = Summary()
     lines = _LineNumbers()
-    items = _items(sources, on_bytes)
+    items = _items(sources, on_bytes, limit, summary.errors)
     if workers == 1 or (total_bytes is not None and total_bytes < SINGLE_PROCESS_BELOW):
         checker = Checker(plan)
         for item in items:
-            _collect(summary, item, check_item(checker, item), on_violation, lines)
+            _collect(summary, item, check_item(checker, item, limit), on_violation, lines)
         return summary
     # Build once in the parent: forked workers inherit it instead of rebuilding it.
-    _WORKER["checker"] = Checker(plan)
+    _WORKER["checker"] = (Checker(plan), limit)
     context = multiprocessing.get_context(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     )
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(plan,)
+        workers, mp_context=context, initializer=_init_worker, initargs=(plan, limit)
     ) as pool:
         pending: deque[tuple[Block | FileRange, Future[ChunkResult]]] = deque()
         for item in items:
