@@ -253,3 +253,21 @@ traits:
     bad = sorted((d.location.line, d.location.path[-1]) for d in loaded.diagnostics)
     assert all(d.code == "type/bad-example" for d in loaded.diagnostics)
     assert bad == [(7, 0), (12, 1), (13, 1), (14, 1), (15, 1), (18, 0)]
+
+
+def test_a_type_named_like_the_traits_class_is_reported_at_the_type() -> None:
+    """Found by the plan fuzzer: the clash was reported at an empty location (no file:line)."""
+    text = """plan: {name: T, slug: t, version: 1.0.0}
+identity: {primary_id: customer_id}
+types:
+  IdentifyTraits:
+    properties: {a: {type: string}}
+events:
+  Order Completed: {description: x}
+traits:
+  customer_id: {type: string}
+"""
+    loaded = load_plan_text(text, "plan.yaml")
+    clashes = [d for d in loaded.diagnostics if d.code == "naming/code-collision"]
+    assert len(clashes) == 1 and clashes[0].location.line == 4
+    assert all(r.line > 0 for r in clashes[0].related)

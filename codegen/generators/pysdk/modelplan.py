@@ -149,11 +149,14 @@ def annotation_words(annotation: str) -> list[str]:
 def build(plan: ir.Plan) -> ModelPlan:
     """The model plan of ``plan``. Never fails: names are checked afterwards (codenames)."""
     classes: list[PyClass] = []
+    # Traits first: a reusable type that takes their class name is then reported at the type.
+    first = plan.traits[0].location if plan.traits else Location(plan.source, 1, 1)
+    traits_at = Location(first.file, first.line, first.column, ("traits",))
+    _object(classes, TRAITS_CLASS, "traits", ("traits",), "traits", plan.traits, traits_at)
     for t in plan.types:
         _object(
             classes, t.name, "types", ("types", t.name), f"type `{t.name}`", t.fields, t.location
         )
-    _object(classes, TRAITS_CLASS, "traits", ("traits",), "traits", plan.traits, Location(""))
     methods = []
     for e in plan.events:
         model = event_class(e.code_name)
