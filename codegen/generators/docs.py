@@ -233,7 +233,7 @@ def rows(
                     json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
                     for v in (item.bounds.enum or ())
                 ),
-                constraints=constraints(item if item is not t else t),
+                constraints=constraints(t),
                 example=example,
                 description=f.doc.description,
                 deprecated=f.doc.deprecated,
@@ -265,13 +265,21 @@ _CONSTRAINT_WORDS = (
     ("exclusive_maximum", "< "),
     ("min_length", "min length "),
     ("max_length", "max length "),
-    ("min_items", "at least items: "),
-    ("max_items", "at most items: "),
+    ("min_items", "min items "),
+    ("max_items", "max items "),
 )
 
 
 def constraints(t: ir.FieldType) -> str:
-    """Human form of the bounds, as Markdown (the pattern as a code span)."""
+    """Human form of the bounds, as Markdown; a list's own bounds (``min_items``) first, then
+    its items' (``each item: ...``)."""
+    if t.kind is ir.Kind.ARRAY and t.items is not None:
+        own, each = _bounds(t), _bounds(t.items)
+        return "; ".join([*([own] if own else []), *([f"each item: {each}"] if each else [])])
+    return _bounds(t)
+
+
+def _bounds(t: ir.FieldType) -> str:
     from .render import md_code
 
     parts = [f"matches {md_code(t.bounds.pattern)}"] if t.bounds.pattern else []
