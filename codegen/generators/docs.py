@@ -10,6 +10,7 @@ import json
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from ..config import Options
 from ..plan import ir, profile_rules
@@ -126,6 +127,7 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
         "describe": describe_type,
         "used_by": lambda kind, name: used_by(plan, usage, kind, name),
         "rules": profile_rules,  # what Customer.io does, as `codegen simulate` computes it
+        "unix": unix_seconds,
     }
     out = {
         "docs/index.md": render("docs/index.md.j2", options.templates, page="index.md", **common),
@@ -187,6 +189,20 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
         )
     out["mkdocs.yml"] = render("docs/mkdocs.yml.j2", options.templates, **common)
     return out
+
+
+def unix_seconds(value: object) -> int | None:
+    """A segment's date literal as the Unix timestamp Customer.io compares (UTC midnight for a
+    date), or None when it is not one (the plan already rejects unparsable literals)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
 
 
 # -- links -------------------------------------------------------------------------------------
