@@ -19,14 +19,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..plan import ir
-from ..plan.commerce import is_money_name
+from ..plan.commerce import LINE_ITEM_FIELDS, is_money_name
 from ..plan.diagnostics import Level, Location
 from ..plan.names import loose_key
 from ..plan.segments import members
 from .lint import Context, Finding, Owned, fields_of, rule
-
-# The seed's minimum line item: what a cart-recovery email or a receipt shows for each item.
-LINE_ITEM_FIELDS = ("sku", "price", "quantity")
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,7 @@ def _near_duplicates(ctx: Context) -> Iterator[Finding]:
 
 @rule(
     "commerce/line-items",
-    Level.ERROR,
+    Level.WARNING,
     "cart, checkout and purchase events carry sku, price and quantity per item",
 )
 def _line_items(ctx: Context) -> Iterator[Finding]:
@@ -103,7 +100,10 @@ def _line_items(ctx: Context) -> Iterator[Finding]:
             continue
         items = next((f for f in e.fields if f.name == c.line_items), None)
         if items is not None:
-            missing = _missing(members(items.type, types))
+            fields = members(items.type, types)
+            if not fields:
+                continue  # items of no declared shape (`type: array` alone): nothing to check
+            missing = _missing(fields)
             where = f"line items `{items.name}`"
             location = items.location
         elif c.role is ir.Role.CART:

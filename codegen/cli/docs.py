@@ -54,9 +54,9 @@ def publish(
         current = _git("symbolic-ref", "--short", "HEAD", cwd=work).strip()
         target = branch or current
         if _has_branch(work, target):
-            _git("checkout", "--quiet", target, cwd=work)
+            _git("switch", "--quiet", target, cwd=work)
         else:
-            _git("checkout", "--quiet", "--orphan" if _empty(work) else "-b", target, cwd=work)
+            _git("switch", "--quiet", "--orphan" if _empty(work) else "-c", target, cwd=work)
         removed = _remove_stale(work, set(pages), _MARKER.format(slug=plan.slug))
         for path, text in pages.items():
             dest = work / path

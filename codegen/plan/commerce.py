@@ -43,6 +43,9 @@ CART_ID = ("cart_id",)
 CURRENCY = ("currency",)
 LINE_ITEMS = ("products",)
 
+# The minimum line item (the seed's): what a cart-recovery email or a receipt shows per item.
+LINE_ITEM_FIELDS = ("sku", "price", "quantity")
+
 # Words of a number property's name that make it an amount of money (shown with `currency`).
 MONEY_WORDS = frozenset(
     {"revenue", "value", "total", "price", "amount", "discount", "subtotal", "tax"}
