@@ -96,3 +96,35 @@ def test_rules_listing(cli: CliFn) -> None:
     assert result.exit_code == 0
     for code in RULES:
         assert code in result.stdout
+
+
+def test_near_duplicates_are_compared_across_the_plan() -> None:
+    """Regression: `Skincare`, `skin-care`, `skin_care` in three enums linted clean (values were
+    only compared inside one enum); segment literals are compared too."""
+    found = [
+        d
+        for d in load_plan(case_for("enum/near-duplicate")).diagnostics
+        if d.code == "enum/near-duplicate"
+    ]
+    text = "\n".join(d.message for d in found)
+    assert "`Skincare` (`category` of event `Product Viewed`) and `skin-care`" in text
+    assert "`skin_care` (`favourite_category` of traits) and `skin-care`" in text
+    assert "`SKIN CARE` (trait `interest` in segment `skin_fans`)" in text
+    assert all(d.related for d in found)  # points at the other spelling
+
+
+def test_commerce_payload_rules_read_the_resolved_roles() -> None:
+    """Regression: a cart event without price/quantity and line items without them linted clean.
+    The role comes from `event.commerce` (declared `role: cart`, inferred checkout)."""
+    found = [d for d in load_plan(case_for("commerce/line-items")).diagnostics]
+    assert [(d.location.line, d.code) for d in found] == [
+        (9, "commerce/line-items"),
+        (19, "commerce/line-items"),
+    ]
+    assert "without required `price`, `quantity`" in found[1].message
+
+
+def test_money_typed_as_string_is_an_error() -> None:
+    found = load_plan(case_for("types/money-as-string")).diagnostics
+    assert {d.message.split("`")[1] for d in found} == {"refund_amount", "shipping_price"}
+    assert all(d.level is Level.ERROR for d in found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from codegen.checks.liquid import check_template, render
 from codegen.generators.samples import Sampler
 from codegen.pipeline import load_plan
 from codegen.plan import ir
+from codegen.plan.diagnostics import Level
 
 from .conftest import CASES, CliFn, check_snapshot, glow_shop
 
@@ -148,3 +150,76 @@ def test_hostile_plan_text_cannot_inject_liquid(tmp_path: Path) -> None:
         if path.endswith(".liquid"):
             assert "<script>" not in text
             check_template(loaded.plan, text, path, None)  # parses: nothing broke out
+
+
+# -- the Customer.io dialect corpus ---------------------------------------------------------------
+
+_TRIGGER = re.compile(r"\{% comment %\}trigger: ([^{]+?)\{% endcomment %\}")
+
+
+def _corpus(folder: str) -> list[Path]:
+    return sorted((CASES / "liquid" / folder).glob("*.liquid"))
+
+
+def _check_case(path: Path) -> list[str]:
+    """Check a corpus template against its declared trigger (first line: ``trigger: X``)."""
+    source = path.read_text(encoding="utf-8")
+    found = _TRIGGER.match(source)
+    assert found, f"{path.name}: first line must be {{% comment %}}trigger: ...{{% endcomment %}}"
+    name = found.group(1).strip()
+    event = None if name == "none" else PLAN.event(name)
+    assert name == "none" or event is not None, name
+    rel = path.relative_to(CASES).as_posix()
+    return [d.render() for d in check_template(PLAN, source, rel, event)]
+
+
+@pytest.mark.parametrize("path", _corpus("valid"), ids=lambda p: p.stem)
+def test_valid_customerio_liquid_has_no_findings(path: Path) -> None:
+    """Every construct Customer.io documents (and the corpus exercises) checks clean."""
+    assert _check_case(path) == []
+
+
+@pytest.mark.parametrize("path", _corpus("broken"), ids=lambda p: p.stem)
+def test_broken_customerio_liquid_has_exact_findings(path: Path) -> None:
+    check_snapshot(path.with_suffix(".expected"), "\n".join(_check_case(path)) + "\n")
+
+
+def test_corpus_covers_every_construct() -> None:
+    """The valid corpus really uses each local-variable tag, field filter and Customer.io name."""
+    text = "\n".join(p.read_text(encoding="utf-8") for p in _corpus("valid"))
+    for construct in (
+        "{% assign", "{% capture", "{% increment", "{% decrement", "{% for", "{% tablerow",
+        "{% cycle", "{% case", "{% unless", "{% liquid", "{% raw", "forloop.", "tablerowloop.",
+        '| map: "', '| where: "', '| sort: "', '| sort_natural: "', '| sum: "',
+        "snippets.", "campaign.", "message.", "layout.", "trigger.", "journey.",
+        "{% cio_link", "{% unsubscribe_url", "{% view_in_browser_url", "| currency",
+    ):  # fmt: skip
+        assert construct in text, construct
+
+
+def test_include_and_render_are_warnings_not_crashes() -> None:
+    """Regression: `{% include %}`/`{% render %}` crashed the checker (it loaded partials)."""
+    found = check_template(PLAN, '{% include "x" %}{% render "y" %}', "t.liquid", None)
+    assert [(d.code, d.level) for d in found] == [("liquid/not-checked", Level.WARNING)] * 2
+
+
+def test_cio_link_renders_its_url() -> None:
+    """Regression: `{% cio_link %}` was a syntax error; it renders the tracked URL."""
+    source = '<a href="{% cio_link url:https://glow.example/x track:false %}">x</a>'
+    assert render(source, {}) == '<a href="https://glow.example/x">x</a>'
+
+
+def test_map_typo_of_a_line_item_field_is_caught() -> None:
+    """Regression: `map: "nam"` was not checked against the line items' fields."""
+    event = PLAN.event("Order Completed")
+    found = check_template(PLAN, '{{ event.products | map: "nam" }}', "t.liquid", event)
+    assert [d.code for d in found] == ["liquid/unknown-field"]
+    assert found[0].hint == "did you mean `name`?"
+
+
+def test_dialect_table_cites_a_source_for_every_name() -> None:
+    from codegen.checks import cio_dialect
+
+    for table in (cio_dialect.OBJECTS, cio_dialect.TAGS, cio_dialect.FILTERS):
+        for name, entry in table.items():
+            assert entry.source.startswith("https://"), name

@@ -329,27 +329,6 @@ def _timestamps(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("enum/near-duplicate", Level.WARNING, "enum values are not near-duplicates of each other")
-def _enum_near(ctx: Context) -> Iterator[Finding]:
-    everything = [*fields_of(ctx.plan), *(Owned("traits", t) for t in ctx.plan.traits)]
-    for owned in everything:
-        if owned.field.ref is not None:
-            continue  # reported once, where the library defines it
-        t = owned.field.type.items if owned.field.type.items else owned.field.type
-        seen: dict[str, str] = {}
-        for value in t.bounds.enum or ():
-            key = loose_key(str(value))
-            if key in seen:
-                yield (
-                    owned.field.location,
-                    f"enum values `{seen[key]}` and `{value}` of "
-                    f"`{owned.field.name}` differ only in case or separators",
-                    "producers will split one category in two; keep one spelling",
-                    (),
-                )
-            seen.setdefault(key, str(value))
-
-
 # -- identity --------------------------------------------------------------------------------
 
 
@@ -426,3 +405,8 @@ def _described(ctx: Context) -> Iterator[Finding]:
                 "say when it fires and what it triggers; it is the catalog entry",
                 (),
             )
+
+
+# Rules that look across the whole plan (taxonomy, minimum commerce payloads) live in their own
+# module; importing it registers them in RULES.
+from . import lint_plan  # noqa: E402, F401

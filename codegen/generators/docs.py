@@ -10,6 +10,7 @@ import json
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from ..config import Options
 from ..plan import ir, profile_rules
@@ -126,6 +127,7 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
         "describe": describe_type,
         "used_by": lambda kind, name: used_by(plan, usage, kind, name),
         "rules": profile_rules,  # what Customer.io does, as `codegen simulate` computes it
+        "unix": unix_seconds,
     }
     out = {
         "docs/index.md": render("docs/index.md.j2", options.templates, page="index.md", **common),
@@ -189,6 +191,20 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     return out
 
 
+def unix_seconds(value: object) -> int | None:
+    """A segment's date literal as the Unix timestamp Customer.io compares (UTC midnight for a
+    date), or None when it is not one (the plan already rejects unparsable literals)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
 # -- links -------------------------------------------------------------------------------------
 
 
@@ -233,7 +249,7 @@ def rows(
                     json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
                     for v in (item.bounds.enum or ())
                 ),
-                constraints=constraints(item if item is not t else t),
+                constraints=constraints(t),
                 example=example,
                 description=f.doc.description,
                 deprecated=f.doc.deprecated,
@@ -265,13 +281,21 @@ _CONSTRAINT_WORDS = (
     ("exclusive_maximum", "< "),
     ("min_length", "min length "),
     ("max_length", "max length "),
-    ("min_items", "at least items: "),
-    ("max_items", "at most items: "),
+    ("min_items", "min items "),
+    ("max_items", "max items "),
 )
 
 
 def constraints(t: ir.FieldType) -> str:
-    """Human form of the bounds, as Markdown (the pattern as a code span)."""
+    """Human form of the bounds, as Markdown; a list's own bounds (``min_items``) first, then
+    its items' (``each item: ...``)."""
+    if t.kind is ir.Kind.ARRAY and t.items is not None:
+        own, each = _bounds(t), _bounds(t.items)
+        return "; ".join([*([own] if own else []), *([f"each item: {each}"] if each else [])])
+    return _bounds(t)
+
+
+def _bounds(t: ir.FieldType) -> str:
     from .render import md_code
 
     parts = [f"matches {md_code(t.bounds.pattern)}"] if t.bounds.pattern else []

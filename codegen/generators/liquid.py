@@ -4,7 +4,7 @@ A template reads only what the plan guarantees: required trigger-event propertie
 used bare, everything optional gets a ``default`` (or an ``{% if %}`` guard for dates and lists),
 line items are looped over, dates go through ``date`` and money (the plan's amounts, decided by
 :mod:`codegen.plan.commerce`) through Customer.io's ``currency`` filter.
-:mod:`codegen.liquidcheck` verifies each template against the plan.
+:mod:`codegen.checks.liquid` verifies each template against the plan.
 """
 
 from __future__ import annotations

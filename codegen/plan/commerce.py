@@ -43,6 +43,9 @@ CART_ID = ("cart_id",)
 CURRENCY = ("currency",)
 LINE_ITEMS = ("products",)
 
+# The minimum line item (the seed's): what a cart-recovery email or a receipt shows per item.
+LINE_ITEM_FIELDS = ("sku", "price", "quantity")
+
 # Words of a number property's name that make it an amount of money (shown with `currency`).
 MONEY_WORDS = frozenset(
     {"revenue", "value", "total", "price", "amount", "discount", "subtotal", "tax"}
@@ -131,10 +134,13 @@ def _carried(fields: Sequence[ir.Field], names: Sequence[str]) -> str | None:
     return found[0] if found else None
 
 
+def is_money_name(name: str, money: Sequence[str]) -> bool:
+    """A property of this name holds money: a money property or a :data:`MONEY_WORDS` word."""
+    return name in money or any(w in MONEY_WORDS for w in words(name))
+
+
 def _is_amount(f: ir.Field, money: Sequence[str]) -> bool:
-    if f.type.kind is not ir.Kind.NUMBER:
-        return False
-    return f.name in money or any(w in MONEY_WORDS for w in words(f.name))
+    return f.type.kind is ir.Kind.NUMBER and is_money_name(f.name, money)
 
 
 def _all(fields: Iterable[ir.Field]) -> Iterable[ir.Field]:
