@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from .options import PlanOpt
-from .policy import ExitCode, Format, err, fail, out, require_files, require_plan, stop
+from . import formats
+from .options import PlanOpt, ValidateFormatOpt
+from .policy import ExitCode, err, fail, out, require_files, require_plan, settings, stop
 
 
 def validate(
@@ -19,9 +20,7 @@ def validate(
         ),
     ],
     plan: PlanOpt,
-    fmt: Annotated[
-        Format, typer.Option("--format", help="text (human), json or github.")
-    ] = Format.human,
+    fmt: ValidateFormatOpt = None,
     max_violations: Annotated[
         int, typer.Option(help="Exit 0 while there are at most this many violations.")
     ] = 0,
@@ -33,16 +32,17 @@ def validate(
     from ..validate.inputs import InputError, size
     from .validate_report import ViolationPrinter, print_summary
 
+    shape = settings().format("validate", fmt)
     resolved = require_plan(plan).plan
     require_files(sources)
     total = None if "-" in sources else sum(size(source) or 0 for source in sources)
-    printer = ViolationPrinter(fmt.value, out, err)
+    printer = ViolationPrinter(shape, out, err)
     try:
         with printer.progress() as advance:
             summary = validate_sources(resolved, sources, printer.add, advance, workers, total)
     except InputError as exc:
         fail(str(exc))
     printer.finish(summary)
-    if fmt is Format.human:
+    if shape == formats.TEXT:
         print_summary(summary, out)
     stop(ExitCode.FINDINGS if summary.violations > max_violations else ExitCode.OK)
