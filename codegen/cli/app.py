@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import diff, generate, interop, journeys, lint, schema, validate
+from . import diff, generate, init, interop, journeys, lint, schema, validate
 from .policy import Group
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command()(diff.diff)
 app.command()(journeys.audit)
 app.command()(journeys.simulate)
 app.command()(schema.schema)
+app.command()(init.init)
 
 
 def main() -> None:

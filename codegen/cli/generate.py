@@ -56,11 +56,17 @@ def _options(templates: Path | None, cache_dir: Path | None, no_cache: bool) -> 
     )
 
 
-def _out(out_dir: Path | None) -> Path | None:
-    if out_dir is not None:
-        return out_dir
-    configured = settings().out
-    return None if configured is None else shown_path(configured)
+def _root_and_folder(out_dir: Path | None) -> tuple[Path, Path | None]:
+    """``(root, folder)``: ``-o`` (else ``out`` in [tool.codegen]) is the folder of one plan or
+    the root of several; without either, each plan goes to ``generated/<slug>/`` beside the
+    pyproject.toml that configures codegen, else in the working directory."""
+    config = settings()
+    given = out_dir or (config.out and shown_path(config.out))
+    if given:
+        return given, given
+    if config.source is not None:
+        return shown_path(config.source.parent / "generated"), None
+    return Path("generated"), None
 
 
 def _generated(
@@ -68,16 +74,13 @@ def _generated(
 ) -> dict[Path, dict[str, str]]:
     """Every plan's files by output folder, in memory; exits if any plan has errors."""
     paths = plans_or_configured(given, what)
-    out_dir = _out(out_dir)
+    root, folder = _root_and_folder(out_dir)
     plans = [
         u.plan for u in usable([loaded for _, loaded in load_plans(paths)], show_warnings=True)
     ]
     results: dict[Path, dict[str, str]] = {}
     for plan in plans:
-        if out_dir is not None and len(plans) == 1:
-            target = out_dir
-        else:
-            target = (out_dir or Path("generated")) / plan.slug
+        target = folder if folder is not None and len(plans) == 1 else root / plan.slug
         results[target] = generate_files(plan, options)
     return results
 
