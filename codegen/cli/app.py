@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from . import diff, generate, init, interop, journeys, lint, schema, validate
+from . import diff, generate, init, interop, journeys, lint, schema, status, validate
 from .policy import Group
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ app.command()(journeys.audit)
 app.command()(journeys.simulate)
 app.command()(schema.schema)
 app.command()(init.init)
+app.command()(status.status)
 
 
 def main() -> None:
