@@ -140,3 +140,102 @@ def test_action_script_passes_a_properly_bumped_plan(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "gift_note" in summary.read_text()
     assert "::error" not in result.stdout
+
+
+# -- CLI conventions -------------------------------------------------------------------------
+
+
+def commands() -> dict[str, list[tuple[str, ...]]]:
+    """``{"import segment": [option spellings of each option]}`` from the app itself: the
+    source ``--help`` is printed from."""
+    import typer
+
+    from codegen.cli.app import app
+
+    found: dict[str, list[tuple[str, ...]]] = {}
+
+    def walk(command: object, path: list[str]) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for name, sub in subcommands.items():
+                walk(sub, [*path, name])
+            return
+        params = getattr(command, "params", [])
+        found[" ".join(path)] = [
+            (*p.opts, *p.secondary_opts)
+            for p in params
+            if p.param_type_name == "option" and "--help" not in p.opts
+        ]
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def readme_rows() -> dict[str, str]:
+    """``{command: first cell}`` of the README's CLI reference table."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## CLI reference") :]
+    section = section[: section.index("\n## ", 1)]
+    rows: dict[str, str] = {}
+    known = commands()
+    for line in section.splitlines():
+        if line.startswith("| `codegen "):
+            cell = line.split("`")[1].removeprefix("codegen ")
+            words = cell.split()
+            name = " ".join(words[:2]) if " ".join(words[:2]) in known else words[0]
+            rows[name] = cell
+    return rows
+
+
+def test_readme_cli_table_matches_every_command() -> None:
+    import re
+
+    from codegen.cli import formats
+
+    known, rows = commands(), readme_rows()
+    assert sorted(rows) == sorted(known), "commands missing from (or extra in) the README table"
+    for name, options in known.items():
+        cell = rows[name]
+        written = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*|-o)\b", cell))
+        spellings = {spelling for option in options for spelling in option}
+        assert written <= spellings, f"{name}: README lists {written - spellings}, not options"
+        for option in options:
+            assert written & set(option), f"{name}: {option[0]} missing from the README table"
+        if name in formats.BY_COMMAND:
+            shown = re.search(r"--format ([a-z|\\]+)", cell)
+            assert shown, f"{name}: no --format in the README"
+            assert shown[1].replace("\\", "").split("|") == list(formats.BY_COMMAND[name])
+
+
+def test_every_reporting_command_offers_json() -> None:
+    from codegen.cli import formats
+
+    assert all(formats.JSON in choices for choices in formats.BY_COMMAND.values())
+    with_format = {name for name, options in commands().items() if ("--format",) in options}
+    assert with_format == set(formats.BY_COMMAND)
+
+
+def test_version_and_completion(tmp_path: Path) -> None:
+    from codegen.config import TOOL_VERSION
+
+    env = environment(tmp_path)
+    version = run(["codegen", "--version"], tmp_path, env)
+    assert (version.returncode, version.stdout) == (0, f"codegen {TOOL_VERSION}\n")
+    shown = run(["codegen", "--show-completion", "bash"], tmp_path, {**env, "SHELL": "/bin/bash"})
+    assert shown.returncode == 0
+    assert "_CODEGEN_COMPLETE" in shown.stdout
+
+
+def test_no_color_is_respected(tmp_path: Path) -> None:
+    import re
+
+    env = {**environment(tmp_path), "FORCE_COLOR": "1", "TERM": "xterm-256color"}
+    env.pop("NO_COLOR")
+    plan = ROOT / "tests" / "cases" / "lint" / "docs__event-description.yaml"
+    colour = re.compile(r"\x1b\[[0-9;]*(?:3[0-7]|9[0-7]|38;[25];[0-9;]+)m")
+    coloured = run(["codegen", "lint", str(plan)], tmp_path, env)
+    assert colour.search(coloured.stderr), "FORCE_COLOR should colour the warning"
+    plain = run(["codegen", "lint", str(plan)], tmp_path, {**env, "NO_COLOR": "1"})
+    assert "docs/event-description" in plain.stderr
+    assert not colour.search(plain.stderr)
+    assert not colour.search(run(["codegen", "--help"], tmp_path, {**env, "NO_COLOR": "1"}).stdout)
