@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from . import diff, docs, generate, interop, journeys, lint, schema, validate
+from . import diff, docs, generate, init, interop, journeys, lint, root, schema, status, validate
 from .policy import Group
 
 app = typer.Typer(
     cls=Group,
     name="codegen",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion
     help="Tracking plan in YAML → JSON Schemas, typed Python SDK, Customer.io docs and checks. "
     "Exit codes: 0 ok, 1 findings, 2 unreadable input or usage error, 3 internal error.",
 )
 import_app = typer.Typer(cls=Group, help="Import a plan from another tool.", no_args_is_help=True)
 export_app = typer.Typer(cls=Group, help="Export a plan to another tool.", no_args_is_help=True)
 
+app.callback()(root.root)
 app.command()(generate.generate)
 app.command()(generate.check)
 app.command()(lint.lint)
@@ -33,6 +34,8 @@ app.command()(journeys.audit)
 app.command()(journeys.simulate)
 app.command()(schema.schema)
 app.add_typer(docs.app, name="docs")
+app.command()(init.init)
+app.command()(status.status)
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ from typing import Annotated
 import typer
 
 from ..pipeline import Loaded, load_plan, load_plan_text
-from .policy import ExitCode, baseline, fail, out, stop, usable
+from .options import DiffFormatOpt
+from .policy import ExitCode, baseline, fail, load, out, settings, stop, usable
 
 
 class DiffFormat(enum.StrEnum):
@@ -28,7 +29,7 @@ def diff(
         str | None,
         typer.Option("--base", help="Compare with the plan at this git ref (branch, tag, commit)."),
     ] = None,
-    fmt: Annotated[DiffFormat, typer.Option("--format")] = DiffFormat.text,
+    fmt: DiffFormatOpt = None,
     fail_on: Annotated[
         str | None,
         typer.Option(
@@ -41,6 +42,7 @@ def diff(
     from ..interop.diff import SEVERITY, diff_plans
     from ..interop.diff_report import markdown, text
 
+    shape = DiffFormat(settings().format("diff", fmt))
     if fail_on is not None and fail_on not in SEVERITY:
         fail(f"--fail-on takes {', '.join(SEVERITY)}")
     if base is not None and len(plans) == 1:
@@ -50,9 +52,9 @@ def diff(
     else:
         fail("give OLD NEW, or NEW with --base REF")
     before = baseline(old)
-    [after] = usable([load_plan(new)])
+    [after] = usable([load(new)])
     result = diff_plans(before.plan, after.plan)
-    if fmt is DiffFormat.json:
+    if shape is DiffFormat.json:
         # TODO(interop): this document belongs in interop/diff_report.py next to text/markdown.
         document = {
             "old_version": result.old_version,
@@ -63,7 +65,7 @@ def diff(
             "changes": [c.as_dict() for c in result.changes],
         }
         out.print(json.dumps(document, indent=2, ensure_ascii=False), markup=False)
-    elif fmt is DiffFormat.markdown:
+    elif shape is DiffFormat.markdown:
         out.print(markdown(result), markup=False)
     else:
         out.print(text(result), markup=False)

@@ -19,7 +19,7 @@ from ..config import Options
 from ..generators import generate as generate_files
 from ..plan import ir
 from .options import PlanArg, TemplatesOpt
-from .policy import Group, err, fail, load_plans, out, usable
+from .policy import Group, err, fail, load_plans, out, plans_or_configured, usable
 
 app = typer.Typer(cls=Group, help="Publish the generated docs.", no_args_is_help=True)
 
@@ -73,7 +73,8 @@ def publish(
         out.print(f"{git} ({target}): committed {commit}: {message}", markup=False)
 
 
-def _one_plan(paths: list[Path]) -> ir.Plan:
+def _one_plan(given: list[Path] | None) -> ir.Plan:
+    paths = plans_or_configured(given, "docs publish")
     usable_plans = usable([loaded for _, loaded in load_plans(paths)], show_warnings=True)
     if len(usable_plans) != 1:
         fail("publish one plan at a time (a wiki holds one plan's docs)")

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from .options import PlanOpt
-from .policy import ExitCode, fail, out, require_files, require_plan
+from .options import AuditFormatOpt, PlanOpt, SimulateFormatOpt
+from .policy import ExitCode, fail, out, require_files, require_plan, settings
 
 if TYPE_CHECKING:
     from ..journeys.engine import Engine
@@ -33,7 +33,6 @@ LogsArg = Annotated[
         show_default=False,
     ),
 ]
-FormatOpt = Annotated[JourneyFormat, typer.Option("--format")]
 EmitOpt = Annotated[bool, typer.Option("--emit-sql", help="Print the SQL instead of running it.")]
 MemoryOpt = Annotated[
     str | None,
@@ -129,7 +128,7 @@ def _print(
 def audit(
     logs: LogsArg,
     plan: PlanOpt,
-    fmt: FormatOpt = JourneyFormat.text,
+    fmt: AuditFormatOpt = None,
     window: Annotated[
         str | None,
         typer.Option(
@@ -154,7 +153,12 @@ def audit(
             return
         result = engine.audit()
     _print(
-        fmt, result, engine.plan.name, report.audit_json, report.audit_markdown, report.audit_text
+        JourneyFormat(settings().format("audit", fmt)),
+        result,
+        engine.plan.name,
+        report.audit_json,
+        report.audit_markdown,
+        report.audit_text,
     )
     _unreadable_exit(int(result.totals["unreadable"]), allow_unreadable)
 
@@ -170,7 +174,7 @@ def simulate(
             "`+02:00`); default: the last timestamp in the logs.",
         ),
     ] = None,
-    fmt: FormatOpt = JourneyFormat.text,
+    fmt: SimulateFormatOpt = None,
     emit_sql: EmitOpt = False,
     memory_limit: MemoryOpt = None,
     allow_unreadable: AllowUnreadableOpt = 0,
@@ -194,7 +198,7 @@ def simulate(
             return
         result = engine.simulate(moment)
     _print(
-        fmt,
+        JourneyFormat(settings().format("simulate", fmt)),
         result,
         engine.plan.name,
         report.simulation_json,

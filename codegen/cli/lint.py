@@ -10,14 +10,25 @@ import typer
 from ..checks.lint import RULES
 from ..plan.diagnostics import Diagnostic
 from ..plan.suggest import did_you_mean
-from .options import FormatOpt, PlanOpt, StrictOpt
-from .policy import Format, conclude, counted, fail, load_plans, out, read_text, require_plan
+from .options import FormatOpt, PlanArg, PlanOpt, StrictOpt, TemplateFormatOpt
+from .policy import (
+    Format,
+    conclude,
+    counted,
+    fail,
+    load_plans,
+    out,
+    plans_or_configured,
+    read_text,
+    require_plan,
+    settings,
+)
 
 
 def lint(
-    plans: Annotated[list[Path] | None, typer.Argument(show_default=False)] = None,
-    fmt: FormatOpt = Format.human,
-    strict: StrictOpt = False,
+    plans: PlanArg = None,
+    fmt: FormatOpt = None,
+    strict: StrictOpt = None,
     rules: Annotated[bool, typer.Option("--rules", help="List the rules and exit.")] = False,
 ) -> None:
     """Check plan(s): format, references, conventions."""
@@ -25,11 +36,16 @@ def lint(
         for code, r in sorted(RULES.items()):
             out.print(f"{code:32} {r.level!s:8} {r.summary}", markup=False)
         return
-    if not plans:
-        fail("give at least one plan")
-    loaded = load_plans(plans)
+    config = settings()
+    loaded = load_plans(plans_or_configured(plans, "lint"))
     diagnostics = [d for _, one in loaded for d in one.diagnostics]
-    conclude(diagnostics, fmt, counted(len(loaded), "plan"), strict=strict)
+    strict = config.strict if strict is None else strict
+    conclude(
+        diagnostics,
+        Format(config.format("lint", fmt)),
+        counted(len(loaded), "plan"),
+        strict=bool(strict),
+    )
 
 
 def check_template(
@@ -44,8 +60,8 @@ def check_template(
     message: Annotated[
         str | None, typer.Option("--message", help="A message id of the plan: use its trigger.")
     ] = None,
-    fmt: FormatOpt = Format.human,
-    strict: StrictOpt = False,
+    fmt: TemplateFormatOpt = None,
+    strict: StrictOpt = None,
 ) -> None:
     """Check hand-written Customer.io Liquid against the plan: unknown fields, wrong namespaces,
     optional fields without `default`."""
@@ -65,4 +81,11 @@ def check_template(
     diagnostics: list[Diagnostic] = []
     for path in templates:
         diagnostics += check(resolved, read_text(path), str(path), event)
-    conclude(diagnostics, fmt, counted(len(templates), "template"), strict=strict)
+    config = settings()
+    strict = config.strict if strict is None else strict
+    conclude(
+        diagnostics,
+        Format(config.format("check-template", fmt)),
+        counted(len(templates), "template"),
+        strict=bool(strict),
+    )

@@ -24,6 +24,7 @@ print a plan's warnings; the other commands print a plan's diagnostics only when
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 import os
@@ -46,6 +47,8 @@ from ..plan import ir
 from ..plan.diagnostics import Diagnostic, Level, Location
 from ..plan.filemodel import PlanFile
 from . import diagnostics as report
+from .config import FILE, ConfigError, Settings
+from .config import load as load_settings
 
 
 class ExitCode(enum.IntEnum):
@@ -58,9 +61,10 @@ class ExitCode(enum.IntEnum):
 class Format(enum.StrEnum):
     """How diagnostics are printed: text for people, JSON for tools, GitHub annotations."""
 
-    human = "human"
+    text = "text"
     json = "json"
     github = "github"
+    human = "text"  # the old spelling, an alias of ``text`` (see formats.ALIASES)
 
 
 out = Console(highlight=False, soft_wrap=True)
@@ -93,7 +97,7 @@ def fail(message: str, code: ExitCode = ExitCode.UNUSABLE) -> NoReturn:
     stop(code)
 
 
-def show(diagnostics: Sequence[Diagnostic], fmt: Format = Format.human) -> None:
+def show(diagnostics: Sequence[Diagnostic], fmt: Format = Format.text) -> None:
     """Human text goes to stderr; JSON and GitHub annotations, being the output, to stdout."""
     if fmt is Format.json:
         out.print(report.as_json(diagnostics), markup=False)
@@ -110,13 +114,45 @@ def conclude(
 ) -> NoReturn:
     """Print findings, a one-line count (human format) and exit with their code."""
     show(diagnostics, fmt)
-    if fmt is Format.human:
+    if fmt is Format.text:
         err.print(f"{what}: {report.summary(diagnostics)}", markup=False)
     stop(exit_code(diagnostics, strict=strict))
 
 
 def counted(count: int, noun: str) -> str:
     return f"{count} {noun}{'s' * (count != 1)}"
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+
+def settings() -> Settings:
+    """``[tool.codegen]`` of the nearest pyproject.toml; a broken one exits 2, located."""
+    try:
+        return load_settings(Path.cwd())
+    except ConfigError as exc:
+        show([exc.diagnostic])
+        stop(ExitCode.UNUSABLE)
+
+
+def shown_path(path: Path) -> Path:
+    """A configured (absolute) path as the user would type it: relative to the working
+    directory when it is below it."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def plans_or_configured(given: Sequence[Path] | None, what: str) -> list[Path]:
+    """The plans given on the command line, else ``plans`` of ``[tool.codegen]``; exit 2 when
+    there are neither."""
+    if given:
+        return list(given)
+    configured = settings().plans
+    if not configured:
+        fail(f"{what}: give plan files or folders, or set `plans` in [tool.codegen] of {FILE}")
+    return [shown_path(p) for p in configured]
 
 
 # -- plans ---------------------------------------------------------------------------------------
@@ -160,7 +196,7 @@ def baseline(loaded: Loaded) -> Usable:
 
 def require_plan(path: Path) -> Usable:
     """The plan at ``path`` for a command that needs a plan without errors."""
-    [plan] = usable([load_plan(path)])
+    [plan] = usable([load(path)])
     return plan
 
 
@@ -177,8 +213,14 @@ def plan_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
+def load(path: Path) -> Loaded:
+    """A plan, with ``[tool.codegen.lint]`` applied to its findings."""
+    loaded = load_plan(path)
+    return dataclasses.replace(loaded, diagnostics=settings().adjust(loaded.diagnostics))
+
+
 def load_plans(paths: Sequence[Path]) -> list[tuple[Path, Loaded]]:
-    return [(file, load_plan(file)) for file in plan_files(paths)]
+    return [(file, load(file)) for file in plan_files(paths)]
 
 
 # -- other inputs and outputs --------------------------------------------------------------------

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from .options import PlanOpt
-from .policy import ExitCode, Format, err, fail, out, require_plan, stop
+from . import formats
+from .options import PlanOpt, ValidateFormatOpt
+from .policy import ExitCode, err, fail, out, require_plan, settings, stop
 
 
 def validate(
@@ -19,9 +20,7 @@ def validate(
         ),
     ],
     plan: PlanOpt,
-    fmt: Annotated[
-        Format, typer.Option("--format", help="text (human), json or github.")
-    ] = Format.human,
+    fmt: ValidateFormatOpt = None,
     max_violations: Annotated[
         int, typer.Option(help="Exit 0 while there are at most this many violations.")
     ] = 0,
@@ -43,13 +42,14 @@ def validate(
     from ..validate.inputs import MAX_MESSAGE_BYTES, InputError, size, unreadable
     from .validate_report import ViolationPrinter, print_summary
 
+    shape = settings().format("validate", fmt)
     resolved = require_plan(plan).plan
     for source in sources:  # files, stdin (-), pipes and /dev/fd/N
         if problem := unreadable(source):
             fail(f"cannot read {source}: {problem}")
     sizes = [size(source) for source in sources]  # None: stdin or a pipe, size unknown
     total = None if None in sizes else sum(s or 0 for s in sizes)
-    printer = ViolationPrinter(fmt.value, out, err)
+    printer = ViolationPrinter(shape, out, err)
     with printer.report():  # the JSON report is closed as one document whatever happens
         try:
             with printer.progress() as advance:
@@ -66,7 +66,7 @@ def validate(
             printer.fail(str(exc))
             fail(str(exc))
         printer.finish(summary)
-    if fmt is Format.human:
+    if shape == formats.TEXT:
         print_summary(summary, out)
     for error in summary.errors:
         err.print(f"error: cannot read {error}", markup=False)

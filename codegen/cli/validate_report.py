@@ -45,7 +45,7 @@ class ViolationPrinter:
     @contextmanager
     def progress(self) -> Iterator[Callable[[int], None]]:
         """A live counter on the terminal (text format only; silent when piped)."""
-        if self.fmt != "human" or not self.err.is_terminal:
+        if self.fmt != "text" or not self.err.is_terminal:
             yield lambda n: None
             return
         with Progress(
