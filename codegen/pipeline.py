@@ -12,6 +12,7 @@ from .plan import ir
 from .plan.diagnostics import Diagnostic, has_errors
 from .plan.filemodel import PlanFile, parse
 from .plan.loader import Document, load_file, load_text
+from .plan.messages import MessageResolver
 from .plan.resolve import _DEFAULT_BASE_URI, Resolver
 from .plan.segments import AudienceResolver
 
@@ -67,7 +68,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
         r, {e.name: e for e in events}, {t.name: t for t in traits}, {t.name: t for t in types}
     )
     segments = audiences.segments(spec.segments)
-    messages = audiences.messages(spec.messages)
+    messages = MessageResolver(audiences).messages(spec.messages)
     if r.diagnostics:
         return None, r.diagnostics
     info = spec.plan

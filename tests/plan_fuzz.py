@@ -17,8 +17,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from codegen.plan.messages import liquid_addressable
 from codegen.plan.names import loose_key, snake
-from codegen.plan.segments import liquid_addressable
 
 # Lint rules about style and conventions (they would reject hostile names or random shapes);
 # correctness rules (references, types, collisions) stay on.
