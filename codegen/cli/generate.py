@@ -1,7 +1,13 @@
-"""`codegen generate` and `codegen check`: the generated folders, written or compared."""
+"""`codegen generate` and `codegen check`: the generated folders, written or compared.
+
+Both reuse what the output folder's manifests vouch for (files whose inputs, templates and tool
+versions are unchanged and that nobody edited), so neither needs a warm cache to be fast: a
+fresh CI runner checks a committed tree without running datamodel-code-generator or black.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -9,8 +15,9 @@ import typer
 
 from ..config import Options
 from ..generators import generate as generate_files
-from ..generators.cache import default_cache_dir
+from ..generators.cache import default_cache_dir, reusing
 from ..generators.paths import UnsafeOutputError
+from ..output.manifest import TreeCache
 from ..output.writer import changes, write
 from .options import CacheOpt, NoCacheOpt, OutOpt, PlanArg, TemplatesOpt
 from .policy import ExitCode, err, fail, load_plans, out, stop, usable
@@ -23,9 +30,10 @@ def _options(templates: Path | None, cache_dir: Path | None, no_cache: bool) -> 
 
 
 def _generated(
-    paths: list[Path], out_dir: Path | None, options: Options
+    paths: list[Path], out_dir: Path | None, options: Options, reuse: bool = True
 ) -> dict[Path, dict[str, str]]:
-    """Every plan's files by output folder, in memory; exits if any plan has errors."""
+    """Every plan's files by output folder, in memory; exits if any plan has errors.
+    ``reuse``: take what the folder's manifests vouch for instead of regenerating it."""
     plans = [
         u.plan for u in usable([loaded for _, loaded in load_plans(paths)], show_warnings=True)
     ]
@@ -35,7 +43,8 @@ def _generated(
             target = out_dir
         else:
             target = (out_dir or Path("generated")) / plan.slug
-        results[target] = generate_files(plan, options)
+        with reusing(TreeCache(target)) if reuse else contextlib.nullcontext():
+            results[target] = generate_files(plan, options)
     return results
 
 
@@ -66,11 +75,19 @@ def check(
     diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
     cache_dir: CacheOpt = None,
     no_cache: NoCacheOpt = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Regenerate every file instead of trusting the folder's manifest "
+            "(which catches stale and hand-edited files, not a forged manifest).",
+        ),
+    ] = False,
 ) -> None:
     """Exit 1 when the generated folder is not what the plan generates now."""
     stale = False
     for target, files in _generated(
-        plans, out_dir, _options(templates, cache_dir, no_cache)
+        plans, out_dir, _options(templates, cache_dir, no_cache), reuse=not full
     ).items():
         found = changes(target, files)
         stale = stale or bool(found)
