@@ -13,10 +13,12 @@ import black
 import pytest
 
 from codegen import Options, generate
+from codegen.cli import generate as generate_command
 from codegen.generators.cache import MANIFEST, MemoryCache, read_manifest, text_digest
 from codegen.generators.pysdk import formatting, models
 from codegen.generators.pysdk.formatting import format_piece, format_python, split
-from codegen.output.manifest import TreeCache
+from codegen.output import manifest as manifest_module
+from codegen.output.manifest import INPUTS, TreeCache, inputs_digest
 
 from .conftest import ROOT, CliFn, glow_shop, plan_from
 
@@ -51,13 +53,31 @@ def check(cli: CliFn, tree: Path, tmp_path: Path, *extra: str) -> tuple[int, str
     return result.exit_code, result.stderr
 
 
+def test_check_of_an_untouched_folder_does_not_even_load_the_plan(
+    cli: CliFn, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("loaded the plan although its inputs are unchanged")
+
+    # The committed record is stale whenever codegen's own source changed since `make generate`
+    # (then `check` takes the full path): generate refreshes it first.
+    cli("generate", "plans/glow_shop.yaml", "-o", tree, "--cache-dir", tmp_path / "c")
+    monkeypatch.setattr(generate_command, "load_plans", refuse)
+    code, stderr = check(cli, tree, tmp_path)
+    assert code == 0, stderr
+    assert "up to date (inputs unchanged)" in stderr
+
+
 def test_check_with_an_empty_cache_regenerates_nothing(
     cli: CliFn, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Without the folder's input record (or with a stale one: codegen changed), the plan is
+    loaded and everything cheap regenerated, but the manifest vouches for the Python."""
+    (tree / INPUTS).unlink()
     no_generation(monkeypatch)
     code, stderr = check(cli, tree, tmp_path)
     assert code == 0, stderr
-    assert "up to date" in stderr
+    assert "up to date" in stderr and "inputs unchanged" not in stderr
 
 
 def test_check_catches_a_hand_edit_without_the_cache(
@@ -90,6 +110,12 @@ def test_check_catches_a_changed_tool_version_without_the_cache(
 ) -> None:
     real = models.tool_versions()
     monkeypatch.setattr(models, "tool_versions", lambda: ("0.0.1", *real[1:]))
+    versions = manifest_module.installed_versions()
+    monkeypatch.setattr(
+        manifest_module,
+        "installed_versions",
+        lambda: {**versions, "datamodel-code-generator": "0.0.1"},
+    )
     code, stderr = check(cli, tree, tmp_path)
     assert code == 1
     assert f"changed {(PACKAGE / MANIFEST).as_posix()}" in stderr
@@ -115,6 +141,36 @@ def test_forged_manifest_fools_check_but_not_check_full(
     assert f"changed {(PACKAGE / rel).as_posix()}" in stderr
 
 
+def test_inputs_digest_covers_plan_templates_and_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = (ROOT / "plans" / "glow_shop.yaml").read_bytes()
+    base = inputs_digest(plan, Options())
+    assert inputs_digest(plan, Options()) == base
+    assert inputs_digest(plan + b"\n", Options()) != base
+    assert inputs_digest(plan, Options(targets=("python",))) != base
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    empty = inputs_digest(plan, Options(templates=templates))
+    (templates / "tracker.py.j2").write_text("x")
+    assert inputs_digest(plan, Options(templates=templates)) != empty
+    monkeypatch.setattr(manifest_module, "installed_versions", lambda: {"black": "0"})
+    assert inputs_digest(plan, Options()) != base
+
+
+def test_generate_records_inputs_and_a_hand_edit_voids_them(
+    cli: CliFn, tree: Path, tmp_path: Path
+) -> None:
+    (tree / INPUTS).unlink()
+    result = cli("generate", "plans/glow_shop.yaml", "-o", tree, "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0 and (tree / INPUTS).is_file()
+    again = cli("generate", "plans/glow_shop.yaml", "-o", tree, "--cache-dir", tmp_path / "c")
+    assert "inputs unchanged" in again.stderr
+    (tree / "README.md").write_text("edited\n")
+    code, stderr = check(cli, tree, tmp_path)
+    assert code == 1 and "changed README.md" in stderr
+
+
 def test_tree_cache_refuses_what_it_cannot_vouch_for(tree: Path) -> None:
     manifest = tree / PACKAGE / MANIFEST
     entries = read_manifest(manifest.read_text())
@@ -133,11 +189,15 @@ def test_tree_cache_refuses_what_it_cannot_vouch_for(tree: Path) -> None:
 def test_generate_reuses_the_tree_and_writes_the_same_bytes(
     cli: CliFn, tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
+    def files() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in tree.rglob("*") if p.is_file() and p.name != INPUTS}
+
+    before = files()
+    (tree / INPUTS).unlink()
     no_generation(monkeypatch)
     result = cli("generate", "plans/glow_shop.yaml", "-o", tree, "--cache-dir", tmp_path / "c")
     assert result.exit_code == 0, result.stderr
-    assert {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()} == before
+    assert files() == before
 
 
 def test_committed_modules_are_a_fixed_point_of_black_and_isort() -> None:

@@ -17,10 +17,10 @@ from ..config import Options
 from ..generators import generate as generate_files
 from ..generators.cache import default_cache_dir, reusing
 from ..generators.paths import UnsafeOutputError
-from ..output.manifest import TreeCache
+from ..output.manifest import TreeCache, inputs_digest, record_inputs, unchanged
 from ..output.writer import changes, write
 from .options import CacheOpt, NoCacheOpt, OutOpt, PlanArg, TemplatesOpt
-from .policy import ExitCode, err, fail, load_plans, out, stop, usable
+from .policy import ExitCode, err, fail, load_plans, out, plan_files, stop, usable
 
 
 def _options(templates: Path | None, cache_dir: Path | None, no_cache: bool) -> Options:
@@ -29,22 +29,45 @@ def _options(templates: Path | None, cache_dir: Path | None, no_cache: bool) -> 
     )
 
 
+def _unchanged(paths: list[Path], out_dir: Path | None, options: Options) -> list[Path] | None:
+    """Every plan's output folder, when each was written from exactly the plan's current inputs
+    and not touched since (then no plan is loaded); else None."""
+    files = plan_files(paths)
+    if out_dir is not None and len(files) == 1:
+        candidates = [out_dir]
+    else:
+        parent = out_dir or Path("generated")
+        candidates = sorted(p for p in parent.iterdir() if p.is_dir()) if parent.is_dir() else []
+    found = []
+    for file in files:
+        try:
+            inputs = inputs_digest(file.read_bytes(), options)
+        except OSError:
+            return None  # the full path reports it
+        match = next((c for c in candidates if unchanged(c, inputs)), None)
+        if match is None:
+            return None
+        found.append(match)
+    return found
+
+
 def _generated(
     paths: list[Path], out_dir: Path | None, options: Options, reuse: bool = True
-) -> dict[Path, dict[str, str]]:
-    """Every plan's files by output folder, in memory; exits if any plan has errors.
-    ``reuse``: take what the folder's manifests vouch for instead of regenerating it."""
-    plans = [
-        u.plan for u in usable([loaded for _, loaded in load_plans(paths)], show_warnings=True)
-    ]
-    results: dict[Path, dict[str, str]] = {}
-    for plan in plans:
+) -> dict[Path, tuple[dict[str, str], str]]:
+    """Every plan's files by output folder, in memory, with the digest of their inputs; exits
+    if any plan has errors. ``reuse``: take what the folder's manifests vouch for instead of
+    regenerating it."""
+    loaded = load_plans(paths)
+    plans = [u.plan for u in usable([one for _, one in loaded], show_warnings=True)]
+    results: dict[Path, tuple[dict[str, str], str]] = {}
+    for (file, _), plan in zip(loaded, plans, strict=True):
         if out_dir is not None and len(plans) == 1:
             target = out_dir
         else:
             target = (out_dir or Path("generated")) / plan.slug
+        inputs = inputs_digest(file.read_bytes(), options)
         with reusing(TreeCache(target)) if reuse else contextlib.nullcontext():
-            results[target] = generate_files(plan, options)
+            results[target] = (generate_files(plan, options), inputs)
     return results
 
 
@@ -56,15 +79,19 @@ def generate(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Generate every artefact from the plan(s). Writes nothing if any plan has errors."""
-    for target, files in _generated(
-        plans, out_dir, _options(templates, cache_dir, no_cache)
-    ).items():
+    options = _options(templates, cache_dir, no_cache)
+    if (same := _unchanged(plans, out_dir, options)) is not None:
+        for target in same:
+            err.print(f"{target}: inputs unchanged, 0 changed", markup=False)
+        return
+    for target, (files, inputs) in _generated(plans, out_dir, options).items():
         try:
             changed = write(target, files)
         except UnsafeOutputError as exc:
             fail(str(exc))
         except OSError as exc:
             fail(f"cannot write {target}: {exc}")
+        record_inputs(target, inputs)
         err.print(f"{target}: {len(files)} files, {len(changed)} changed", markup=False)
 
 
@@ -85,10 +112,13 @@ def check(
     ] = False,
 ) -> None:
     """Exit 1 when the generated folder is not what the plan generates now."""
+    options = _options(templates, cache_dir, no_cache)
+    if not full and (same := _unchanged(plans, out_dir, options)) is not None:
+        for target in same:
+            err.print(f"{target}: up to date (inputs unchanged)", markup=False)
+        return
     stale = False
-    for target, files in _generated(
-        plans, out_dir, _options(templates, cache_dir, no_cache), reuse=not full
-    ).items():
+    for target, (files, _) in _generated(plans, out_dir, options, reuse=not full).items():
         found = changes(target, files)
         stale = stale or bool(found)
         for change in found:

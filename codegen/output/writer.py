@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..generators.paths import UnsafeOutputError, safe_relative
+from .manifest import INPUTS
 
 MARKER = ".codegen"
 MARKER_TEXT = (
@@ -47,6 +48,7 @@ def changes(out_dir: Path, output: Mapping[str, str]) -> list[Change]:
     """What writing ``output`` would change in ``out_dir`` (empty when up to date)."""
     wanted = with_marker(output)
     existing = _read_tree(out_dir)
+    existing.pop(INPUTS, None)  # the record of what the folder was made from: not output
     found = []
     for path in sorted(set(wanted) | set(existing)):
         old, new = existing.get(path), wanted.get(path)
