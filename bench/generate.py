@@ -8,8 +8,12 @@ For each size, in this process unless said otherwise:
             datamodel-codegen and black;
   1 event   the plan with one property added to one event, same cache: one model module and
             the tracker's piece holding that event's method are rebuilt;
-  check     `codegen check` (a new process, as in CI) on the cold output with an EMPTY cache:
-            the tree's manifest vouches for the files, nothing is regenerated;
+  check     `codegen check` (a new process, as in CI) on the cold output, written and recorded
+            as `codegen generate` does, with an EMPTY cache: the folder's input record matches,
+            the plan is not even loaded;
+  check+    the same without the input record (as after a codegen upgrade that does not touch
+            the Python generator): the plan is loaded and schemas/docs regenerated, the Python
+            package's manifest vouches for every module (no datamodel-codegen, no black);
   import    `from <pkg> import Tracker` of the generated SDK in a fresh interpreter.
 "speed-up" is baseline / cold (higher is better). The load average is printed before and after:
 the machine is shared, so compare ratios within one run.
@@ -29,6 +33,7 @@ from pathlib import Path
 from synthetic import plan_yaml  # bench/ is on sys.path when run as a script
 
 from codegen import Options, generate, load_plan_text
+from codegen.output.manifest import INPUTS, inputs_digest, record_inputs
 from codegen.output.writer import write
 
 EVENT_0 = "Synthetic event number 0.\n    properties:\n"
@@ -41,6 +46,7 @@ class Row:
     warm: float
     one_event: float
     check: float
+    check_loaded: float
     imported: float
 
 
@@ -94,17 +100,10 @@ def measure(size: int, root: Path) -> Row:
 
     write(root / "out", output)
     (root / "plan.yaml").write_text(text, encoding="utf-8")
-    start = time.perf_counter()
-    run = subprocess.run(
-        [sys.executable, "-m", "codegen", "check", "plan.yaml", "-o", "out"]
-        + ["--cache-dir", str(root / "empty-cache")],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    check = time.perf_counter() - start
-    assert run.returncode == 0 and "up to date" in run.stderr, run.stderr
-    assert not (root / "empty-cache").exists(), "check regenerated something"
+    record_inputs(root / "out", inputs_digest(text.encode(), Options()))
+    check = _check(root, "up to date (inputs unchanged)")
+    (root / "out" / INPUTS).unlink()
+    check_loaded = _check(root, "up to date")
 
     start = time.perf_counter()
     subprocess.run(
@@ -112,21 +111,38 @@ def measure(size: int, root: Path) -> Row:
         cwd=root / "out" / "python",
         check=True,
     )
-    return Row(baseline, cold, warm, one_event, check, time.perf_counter() - start)
+    return Row(baseline, cold, warm, one_event, check, check_loaded, time.perf_counter() - start)
+
+
+def _check(root: Path, expect: str) -> float:
+    """`codegen check` in a new process with an empty cache; asserts it regenerated nothing."""
+    empty = root / "empty-cache"
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "codegen", "check", "plan.yaml", "-o", "out", "--cache-dir", empty],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    took = time.perf_counter() - start
+    assert run.returncode == 0 and expect in run.stderr, run.stderr
+    assert not empty.exists(), "check regenerated something"
+    return took
 
 
 def main(sizes: list[int]) -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
     print(
         f"{'events':>6} {'baseline s':>11} {'cold s':>8} {'speed-up':>9} {'warm s':>8} "
-        f"{'1 event s':>10} {'check s':>8} {'import s':>9}"
+        f"{'1 event s':>10} {'check s':>8} {'check+ s':>9} {'import s':>9}"
     )
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             row = measure(size, Path(tmp))
         print(
             f"{size:>6} {row.baseline:>11.2f} {row.cold:>8.2f} {row.baseline / row.cold:>8.2f}x "
-            f"{row.warm:>8.2f} {row.one_event:>10.2f} {row.check:>8.2f} {row.imported:>9.2f}",
+            f"{row.warm:>8.2f} {row.one_event:>10.2f} {row.check:>8.2f} {row.check_loaded:>9.2f} "
+            f"{row.imported:>9.2f}",
             flush=True,
         )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
