@@ -74,3 +74,15 @@ def test_refuses_folder_it_does_not_own(tmp_path: Path) -> None:
 def test_paths_cannot_escape(bad: str) -> None:
     with pytest.raises(UnsafeOutputError):
         safe_relative(bad)
+
+
+def test_changes_ignores_the_input_record(tmp_path: Path) -> None:
+    """`generate` writes `.codegen-inputs.json` next to the output after writing it; it records
+    what the folder was made from and is not output, so `check` must not call it stale."""
+    from codegen.output.manifest import INPUTS
+
+    out = tmp_path / "out"
+    write(out, {"a.txt": "x\n"})
+    (out / INPUTS).write_text("{}\n")
+    assert changes(out, {"a.txt": "x\n"}) == []
+    assert [c.path for c in changes(out, {"a.txt": "y\n"})] == ["a.txt"]
