@@ -15,7 +15,8 @@ For each size, in this process unless said otherwise:
             the Python generator): the plan is loaded and schemas/docs regenerated, the Python
             package's manifest vouches for every module (no datamodel-codegen, no black);
   import    `from <pkg> import Tracker` of the generated SDK in a fresh interpreter.
-"speed-up" is baseline / cold (higher is better). The load average is printed before and after:
+"speed-up" is baseline / cold wall time (higher is better); "cpu" is the CPU seconds of baseline
+and cold (workers included), which other load on the machine barely changes. The load average is printed before and after:
 the machine is shared, so compare ratios within one run.
 Usage: python bench/generate.py [50 200 1000]
 """
@@ -23,6 +24,7 @@ Usage: python bench/generate.py [50 200 1000]
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,10 +41,21 @@ from codegen.output.writer import write
 EVENT_0 = "Synthetic event number 0.\n    properties:\n"
 
 
+def cpu() -> float:
+    """CPU seconds of this process and of its finished children (worker processes included):
+    unlike wall time, barely affected by other load on the machine."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 @dataclass(frozen=True)
 class Row:
     baseline: float
+    baseline_cpu: float
     cold: float
+    cold_cpu: float
     warm: float
     one_event: float
     check: float
@@ -62,7 +75,7 @@ def measure(size: int, root: Path) -> Row:
     bundle = root / "plan.schema.json"
     bundle.write_text(generate(plan, Options(targets=("schemas",)))["schemas/plan.schema.json"])
 
-    start = time.perf_counter()
+    start, used = time.perf_counter(), cpu()
     subprocess.run(
         [
             sys.executable,
@@ -81,12 +94,12 @@ def measure(size: int, root: Path) -> Row:
         check=True,
         capture_output=True,
     )
-    baseline = time.perf_counter() - start
+    baseline, baseline_cpu = time.perf_counter() - start, cpu() - used
 
     options = Options(cache_dir=root / "cache")
-    start = time.perf_counter()
+    start, used = time.perf_counter(), cpu()
     output = generate(plan, options)
-    cold = time.perf_counter() - start
+    cold, cold_cpu = time.perf_counter() - start, cpu() - used
     start = time.perf_counter()
     generate(plan, options)
     warm = time.perf_counter() - start
@@ -111,7 +124,17 @@ def measure(size: int, root: Path) -> Row:
         cwd=root / "out" / "python",
         check=True,
     )
-    return Row(baseline, cold, warm, one_event, check, check_loaded, time.perf_counter() - start)
+    return Row(
+        baseline,
+        baseline_cpu,
+        cold,
+        cold_cpu,
+        warm,
+        one_event,
+        check,
+        check_loaded,
+        time.perf_counter() - start,
+    )
 
 
 def _check(root: Path, expect: str) -> float:
@@ -133,7 +156,8 @@ def _check(root: Path, expect: str) -> float:
 def main(sizes: list[int]) -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
     print(
-        f"{'events':>6} {'baseline s':>11} {'cold s':>8} {'speed-up':>9} {'warm s':>8} "
+        f"{'events':>6} {'baseline s':>11} {'cold s':>8} {'speed-up':>9} {'cpu: base':>10} "
+        f"{'cold':>6} {'warm s':>8} "
         f"{'1 event s':>10} {'check s':>8} {'check+ s':>9} {'import s':>9}"
     )
     for size in sizes:
@@ -141,6 +165,7 @@ def main(sizes: list[int]) -> None:
             row = measure(size, Path(tmp))
         print(
             f"{size:>6} {row.baseline:>11.2f} {row.cold:>8.2f} {row.baseline / row.cold:>8.2f}x "
+            f"{row.baseline_cpu:>10.1f} {row.cold_cpu:>6.1f} "
             f"{row.warm:>8.2f} {row.one_event:>10.2f} {row.check:>8.2f} {row.check_loaded:>9.2f} "
             f"{row.imported:>9.2f}",
             flush=True,
