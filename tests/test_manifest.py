@@ -121,11 +121,11 @@ def test_check_catches_a_changed_tool_version_without_the_cache(
     assert f"changed {(PACKAGE / MANIFEST).as_posix()}" in stderr
 
 
-def test_forged_manifest_fools_check_but_not_check_full(
+def test_forged_manifest_fools_check_but_not_check_no_cache(
     cli: CliFn, tree: Path, tmp_path: Path
 ) -> None:
-    """The documented limit: an edit *and* a matching manifest edit pass `check`; `--full`
-    regenerates everything and catches it."""
+    """The documented limit: an edit *and* a matching manifest edit pass `check`;
+    `--no-cache` regenerates everything and catches it."""
     rel = "events/cart_viewed.py"
     edited = tree / PACKAGE / rel
     text = edited.read_text() + "EDITED = True\n"
@@ -136,7 +136,7 @@ def test_forged_manifest_fools_check_but_not_check_full(
     )
     manifest.write_text(forged)
     assert check(cli, tree, tmp_path)[0] == 0
-    code, stderr = check(cli, tree, tmp_path, "--full")
+    code, stderr = check(cli, tree, tmp_path, "--no-cache")
     assert code == 1
     assert f"changed {(PACKAGE / rel).as_posix()}" in stderr
 

@@ -3,6 +3,8 @@
 Both reuse what the output folder's manifests vouch for (files whose inputs, templates and tool
 versions are unchanged and that nobody edited), so neither needs a warm cache to be fast: a
 fresh CI runner checks a committed tree without running datamodel-code-generator or black.
+``--no-cache`` regenerates everything: no cache, and nothing taken from the output folder
+(manifests catch stale and hand-edited files, not a forged manifest).
 """
 
 from __future__ import annotations
@@ -80,11 +82,11 @@ def generate(
 ) -> None:
     """Generate every artefact from the plan(s). Writes nothing if any plan has errors."""
     options = _options(templates, cache_dir, no_cache)
-    if (same := _unchanged(plans, out_dir, options)) is not None:
+    if not no_cache and (same := _unchanged(plans, out_dir, options)) is not None:
         for target in same:
             err.print(f"{target}: inputs unchanged, 0 changed", markup=False)
         return
-    for target, (files, inputs) in _generated(plans, out_dir, options).items():
+    for target, (files, inputs) in _generated(plans, out_dir, options, not no_cache).items():
         try:
             changed = write(target, files)
         except UnsafeOutputError as exc:
@@ -102,23 +104,15 @@ def check(
     diff: Annotated[bool, typer.Option("--diff", help="Show what would change.")] = False,
     cache_dir: CacheOpt = None,
     no_cache: NoCacheOpt = False,
-    full: Annotated[
-        bool,
-        typer.Option(
-            "--full",
-            help="Regenerate every file instead of trusting the folder's manifest "
-            "(which catches stale and hand-edited files, not a forged manifest).",
-        ),
-    ] = False,
 ) -> None:
     """Exit 1 when the generated folder is not what the plan generates now."""
     options = _options(templates, cache_dir, no_cache)
-    if not full and (same := _unchanged(plans, out_dir, options)) is not None:
+    if not no_cache and (same := _unchanged(plans, out_dir, options)) is not None:
         for target in same:
             err.print(f"{target}: up to date (inputs unchanged)", markup=False)
         return
     stale = False
-    for target, (files, _) in _generated(plans, out_dir, options, reuse=not full).items():
+    for target, (files, _) in _generated(plans, out_dir, options, reuse=not no_cache).items():
         found = changes(target, files)
         stale = stale or bool(found)
         for change in found:

@@ -8,7 +8,7 @@ missing file is a miss (and is regenerated, and ``check`` reports the difference
 template, plan slice, option or tool version changes the key, so it is a miss too.
 
 What it does not guard against is forgery: an edit to a file together with a matching edit to
-its manifest line. ``codegen check --full`` ignores manifests and regenerates everything.
+its manifest line. ``codegen check --no-cache`` ignores manifests and regenerates everything.
 """
 
 from __future__ import annotations
