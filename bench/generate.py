@@ -16,8 +16,8 @@ For each size, in this process unless said otherwise:
             package's manifest vouches for every module (no datamodel-codegen, no black);
   import    `from <pkg> import Tracker` of the generated SDK in a fresh interpreter.
 "speed-up" is baseline / cold wall time (higher is better); "cpu" is the CPU seconds of baseline
-and cold (workers included), which other load on the machine barely changes. The load average is printed before and after:
-the machine is shared, so compare ratios within one run.
+and cold (workers included), which other load on the machine barely changes. The load average
+is printed before and after: the machine is shared, so compare ratios within one run.
 Usage: python bench/generate.py [50 200 1000]
 """
 

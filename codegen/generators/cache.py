@@ -107,7 +107,7 @@ def default_cache_dir() -> Path:
     return Path(base) / "codegen"
 
 
-MANIFEST = ".codegen-manifest.json"
+MANIFEST = ".codegen-manifest"  # JSON; no .json suffix: it is not a JSON Schema output
 MANIFEST_VERSION = 1
 # Keys and text hashes are kept to 128 bits: a manifest guards against stale and hand-edited
 # files, not against forgery (anyone who edits a file can edit the manifest too).
