@@ -1,37 +1,81 @@
 """Generation speed: `codegen generate` against datamodel-codegen alone, on the same plan.
 
-For each size, in this process:
+For each size, in this process unless said otherwise:
   baseline  datamodel-codegen (CLI defaults: black + isort) on the plan's bundled JSON Schema,
             the way most teams run it;
   cold      `codegen generate` (every target) with an empty cache;
   warm      `codegen generate` again on the unchanged plan: the content-hash cache skips
             datamodel-codegen and black;
+  1 event   the plan with one property added to one event, same cache: one model module and
+            the tracker's piece holding that event's method are rebuilt;
+  check     `codegen check` (a new process, as in CI) on the cold output, written and recorded
+            as `codegen generate` does, with an EMPTY cache: the folder's input record matches,
+            the plan is not even loaded;
+  check+    the same without the input record (as after a codegen upgrade that does not touch
+            the Python generator): the plan is loaded and schemas/docs regenerated, the Python
+            package's manifest vouches for every module (no datamodel-codegen, no black);
   import    `from <pkg> import Tracker` of the generated SDK in a fresh interpreter.
-Ratios are against the baseline. Usage: python bench/generate.py [50 200 1000]
+"speed-up" is baseline / cold wall time (higher is better); "cpu" is the CPU seconds of baseline
+and cold (workers included), which other load on the machine barely changes. The load average
+is printed before and after: the machine is shared, so compare ratios within one run.
+Usage: python bench/generate.py [50 200 1000]
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from synthetic import plan_yaml  # bench/ is on sys.path when run as a script
 
 from codegen import Options, generate, load_plan_text
+from codegen.output.manifest import INPUTS, inputs_digest, record_inputs
 from codegen.output.writer import write
 
+EVENT_0 = "Synthetic event number 0.\n    properties:\n"
 
-def measure(size: int, root: Path) -> tuple[float, float, float, float]:
-    loaded = load_plan_text(plan_yaml(size, f"synthetic_{size}"))
+
+def cpu() -> float:
+    """CPU seconds of this process and of its finished children (worker processes included):
+    unlike wall time, barely affected by other load on the machine."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass(frozen=True)
+class Row:
+    baseline: float
+    baseline_cpu: float
+    cold: float
+    cold_cpu: float
+    warm: float
+    one_event: float
+    check: float
+    check_loaded: float
+    imported: float
+
+
+def measure(size: int, root: Path) -> Row:
+    # The CLI lints; the synthetic plan's reusable LineItem.quantity (minimum 1) differs from
+    # the events' quantity (minimum 0) on purpose, so that rule is off here.
+    text = plan_yaml(size, f"synthetic_{size}").replace(
+        "commerce/cart-id]", "commerce/cart-id, consistency/property-type]"
+    )
+    loaded = load_plan_text(text)
     assert loaded.plan is not None, [d.render() for d in loaded.diagnostics]
     plan = loaded.plan
     bundle = root / "plan.schema.json"
     bundle.write_text(generate(plan, Options(targets=("schemas",)))["schemas/plan.schema.json"])
 
-    start = time.perf_counter()
+    start, used = time.perf_counter(), cpu()
     subprocess.run(
         [
             sys.executable,
@@ -50,38 +94,83 @@ def measure(size: int, root: Path) -> tuple[float, float, float, float]:
         check=True,
         capture_output=True,
     )
-    baseline = time.perf_counter() - start
+    baseline, baseline_cpu = time.perf_counter() - start, cpu() - used
 
     options = Options(cache_dir=root / "cache")
-    start = time.perf_counter()
+    start, used = time.perf_counter(), cpu()
     output = generate(plan, options)
-    cold = time.perf_counter() - start
+    cold, cold_cpu = time.perf_counter() - start, cpu() - used
     start = time.perf_counter()
     generate(plan, options)
     warm = time.perf_counter() - start
 
+    assert EVENT_0 in text
+    changed = load_plan_text(text.replace(EVENT_0, EVENT_0 + "      note: {type: string}\n"))
+    assert changed.plan is not None
+    start = time.perf_counter()
+    generate(changed.plan, options)
+    one_event = time.perf_counter() - start
+
     write(root / "out", output)
+    (root / "plan.yaml").write_text(text, encoding="utf-8")
+    record_inputs(root / "out", inputs_digest(text.encode(), Options()))
+    check = _check(root, "up to date (inputs unchanged)")
+    (root / "out" / INPUTS).unlink()
+    check_loaded = _check(root, "up to date")
+
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-c", f"from synthetic_{size} import Tracker"],
         cwd=root / "out" / "python",
         check=True,
     )
-    return baseline, cold, warm, time.perf_counter() - start
+    return Row(
+        baseline,
+        baseline_cpu,
+        cold,
+        cold_cpu,
+        warm,
+        one_event,
+        check,
+        check_loaded,
+        time.perf_counter() - start,
+    )
+
+
+def _check(root: Path, expect: str) -> float:
+    """`codegen check` in a new process with an empty cache; asserts it regenerated nothing."""
+    empty = root / "empty-cache"
+    start = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "codegen", "check", "plan.yaml", "-o", "out", "--cache-dir", empty],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    took = time.perf_counter() - start
+    assert run.returncode == 0 and expect in run.stderr, run.stderr
+    assert not empty.exists(), "check regenerated something"
+    return took
 
 
 def main(sizes: list[int]) -> None:
+    print(f"load average before: {os.getloadavg()[0]:.2f} (on {os.cpu_count()} cores)")
     print(
-        f"{'events':>6} {'baseline s':>11} {'cold s':>8} {'warm s':>8} {'cold/base':>10} "
-        f"{'warm/base':>10} {'import s':>9}"
+        f"{'events':>6} {'baseline s':>11} {'cold s':>8} {'speed-up':>9} {'cpu: base':>10} "
+        f"{'cold':>6} {'warm s':>8} "
+        f"{'1 event s':>10} {'check s':>8} {'check+ s':>9} {'import s':>9}"
     )
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            baseline, cold, warm, imported = measure(size, Path(tmp))
+            row = measure(size, Path(tmp))
         print(
-            f"{size:>6} {baseline:>11.2f} {cold:>8.2f} {warm:>8.2f} {cold / baseline:>10.2f} "
-            f"{warm / baseline:>10.3f} {imported:>9.2f}"
+            f"{size:>6} {row.baseline:>11.2f} {row.cold:>8.2f} {row.baseline / row.cold:>8.2f}x "
+            f"{row.baseline_cpu:>10.1f} {row.cold_cpu:>6.1f} "
+            f"{row.warm:>8.2f} {row.one_event:>10.2f} {row.check:>8.2f} {row.check_loaded:>9.2f} "
+            f"{row.imported:>9.2f}",
+            flush=True,
         )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

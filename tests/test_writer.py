@@ -193,3 +193,15 @@ def test_bytecode_caches_are_not_output(tmp_path: Path) -> None:
     write(out, {**files, "pkg/mod.py": "X = 3\n"})  # regenerated: stale caches go with the tree
     assert not list(out.glob("pkg/__pycache__"))
     assert not (out / ".mypy_cache").exists()
+
+
+def test_changes_ignores_the_input_record(tmp_path: Path) -> None:
+    """`generate` writes `.codegen-inputs.json` next to the output after writing it; it records
+    what the folder was made from and is not output, so `check` must not call it stale."""
+    from codegen.output.manifest import INPUTS
+
+    out = tmp_path / "out"
+    write(out, {"a.txt": "x\n"})
+    (out / INPUTS).write_text("{}\n")
+    assert changes(out, {"a.txt": "x\n"}) == []
+    assert [c.path for c in changes(out, {"a.txt": "y\n"})] == ["a.txt"]

@@ -1,7 +1,15 @@
-"""`codegen generate` and `codegen check`: the generated folders, written or compared."""
+"""`codegen generate` and `codegen check`: the generated folders, written or compared.
+
+Both reuse what the output folder's manifests vouch for (files whose inputs, templates and tool
+versions are unchanged and that nobody edited), so neither needs a warm cache to be fast: a
+fresh CI runner checks a committed tree without running datamodel-code-generator or black.
+``--no-cache`` regenerates everything: no cache, and nothing taken from the output folder
+(manifests catch stale and hand-edited files, not a forged manifest).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -11,8 +19,9 @@ import typer
 
 from ..config import Options
 from ..generators import generate as generate_files
-from ..generators.cache import default_cache_dir
+from ..generators.cache import default_cache_dir, reusing
 from ..generators.paths import UnsafeOutputError
+from ..output.manifest import TreeCache, inputs_digest, record_inputs, unchanged
 from ..output.writer import changes, write
 from . import formats
 from .options import (
@@ -30,6 +39,7 @@ from .policy import (
     fail,
     load_plans,
     out,
+    plan_files,
     plans_or_configured,
     settings,
     shown_path,
@@ -69,19 +79,47 @@ def _root_and_folder(out_dir: Path | None) -> tuple[Path, Path | None]:
     return Path("generated"), None
 
 
-def _generated(
-    given: list[Path] | None, out_dir: Path | None, options: Options, what: str
-) -> dict[Path, dict[str, str]]:
-    """Every plan's files by output folder, in memory; exits if any plan has errors."""
-    paths = plans_or_configured(given, what)
+def _targets(files: list[Path], out_dir: Path | None) -> list[Path]:
+    """Where each plan file's output may already be: its folder, or every folder under root."""
     root, folder = _root_and_folder(out_dir)
-    plans = [
-        u.plan for u in usable([loaded for _, loaded in load_plans(paths)], show_warnings=True)
-    ]
-    results: dict[Path, dict[str, str]] = {}
-    for plan in plans:
+    if folder is not None and len(files) == 1:
+        return [folder]
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+def _unchanged(paths: list[Path], out_dir: Path | None, options: Options) -> list[Path] | None:
+    """Every plan's output folder, when each was written from exactly the plan's current inputs
+    and not touched since (then no plan is loaded); else None."""
+    files = plan_files(paths)
+    candidates = _targets(files, out_dir)
+    found = []
+    for file in files:
+        try:
+            inputs = inputs_digest(file.read_bytes(), options)
+        except OSError:
+            return None  # the full path reports it
+        match = next((c for c in candidates if unchanged(c, inputs)), None)
+        if match is None:
+            return None
+        found.append(match)
+    return found
+
+
+def _generated(
+    paths: list[Path], out_dir: Path | None, options: Options, reuse: bool = True
+) -> dict[Path, tuple[dict[str, str], str]]:
+    """Every plan's files by output folder, in memory, with the digest of their inputs; exits
+    if any plan has errors. ``reuse``: take what the folder's manifests vouch for instead of
+    regenerating it."""
+    root, folder = _root_and_folder(out_dir)
+    loaded = load_plans(paths)
+    plans = [u.plan for u in usable([one for _, one in loaded], show_warnings=True)]
+    results: dict[Path, tuple[dict[str, str], str]] = {}
+    for (file, _), plan in zip(loaded, plans, strict=True):
         target = folder if folder is not None and len(plans) == 1 else root / plan.slug
-        results[target] = generate_files(plan, options)
+        inputs = inputs_digest(file.read_bytes(), options)
+        with reusing(TreeCache(target)) if reuse else contextlib.nullcontext():
+            results[target] = (generate_files(plan, options), inputs)
     return results
 
 
@@ -94,21 +132,32 @@ def generate(
     fmt: GenerateFormatOpt = None,
 ) -> None:
     """Generate every artefact from the plan(s). Writes nothing if any plan has errors."""
-    report = []
-    for target, files in _generated(
-        plans, out_dir, _options(templates, cache_dir, no_cache), "generate"
-    ).items():
-        try:
-            changed = write(target, files)
-        except UnsafeOutputError as exc:
-            fail(str(exc))
-        except OSError as exc:
-            fail(f"cannot write {target}: {exc}")
-        err.print(f"{target}: {len(files)} files, {len(changed)} changed", markup=False)
-        report.append(
-            {"folder": str(target), "files": len(files), "changed": sorted(c.path for c in changed)}
-        )
-    if settings().format("generate", fmt) == formats.JSON:
+    options = _options(templates, cache_dir, no_cache)
+    paths = plans_or_configured(plans, "generate")
+    as_json = settings().format("generate", fmt) == formats.JSON
+    report: list[dict[str, object]] = []
+    if not no_cache and (same := _unchanged(paths, out_dir, options)) is not None:
+        for target in same:
+            err.print(f"{target}: inputs unchanged, 0 changed", markup=False)
+            report.append({"folder": str(target), "files": None, "changed": []})
+    else:
+        for target, (files, inputs) in _generated(paths, out_dir, options, not no_cache).items():
+            try:
+                changed = write(target, files)
+            except UnsafeOutputError as exc:
+                fail(str(exc))
+            except OSError as exc:
+                fail(f"cannot write {target}: {exc}")
+            record_inputs(target, inputs)
+            err.print(f"{target}: {len(files)} files, {len(changed)} changed", markup=False)
+            report.append(
+                {
+                    "folder": str(target),
+                    "files": len(files),
+                    "changed": sorted(c.path for c in changed),
+                }
+            )
+    if as_json:
         out.print(json.dumps({"folders": report}, indent=2), markup=False)
 
 
@@ -123,11 +172,18 @@ def check(
 ) -> None:
     """Exit 1 when the generated folder is not what the plan generates now."""
     shape = settings().format("check", fmt)
+    options = _options(templates, cache_dir, no_cache)
+    paths = plans_or_configured(plans, "check")
     stale = False
-    report = []
-    for target, files in _generated(
-        plans, out_dir, _options(templates, cache_dir, no_cache), "check"
-    ).items():
+    report: list[dict[str, object]] = []
+    if not no_cache and (same := _unchanged(paths, out_dir, options)) is not None:
+        for target in same:
+            err.print(f"{target}: up to date (inputs unchanged)", markup=False)
+            report.append({"folder": str(target), "changes": []})
+        results = {}
+    else:
+        results = _generated(paths, out_dir, options, reuse=not no_cache)
+    for target, (files, _) in results.items():
         try:
             found = changes(target, files)
         except UnsafeOutputError as exc:  # refused on the marker alone, before reading

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..generators.paths import UnsafeOutputError, safe_relative
+from .manifest import INPUTS
 
 MARKER = ".codegen"
 MARKER_TEXT = (
@@ -64,6 +65,7 @@ def changes(out_dir: Path, output: Mapping[str, str]) -> list[Change]:
     check_owned(out_dir)
     wanted = with_marker(output)
     existing = _read_tree(out_dir)
+    existing.pop(INPUTS, None)  # the record of what the folder was made from: not output
     found = []
     for path in sorted(set(wanted) | set(existing)):
         old, new = existing.get(path), wanted.get(path)

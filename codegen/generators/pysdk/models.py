@@ -1,9 +1,15 @@
 """Pydantic models with datamodel-code-generator, formatted, cached by content hash.
 
-datamodel-code-generator is run once per module (reusable types, traits, one per event) on a
+datamodel-code-generator writes every module (reusable types, traits, one per event) from a
 schema built for it from the ir: titles we control name every class, reusable types are external
 references mapped to the package's ``types`` module (imported, never copied), field names come
 from our code names through aliases, and formats map to the SDK runtime's checked ``str`` types.
+Event and trait modules go to it in batches (one run writes many modules, as it does for a
+folder of schemas); the types module, which the others import, runs alone.
+
+Everything built here is listed in the package's manifest (:data:`~..cache.MANIFEST`): each
+file with the key of its inputs and the hash of its text, so that a generated tree with an
+unchanged manifest can stand in for the cache (``codegen check`` on a fresh CI runner).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import ast
 import hashlib
 import json
 import tempfile
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -19,10 +26,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ..cache import Cache
-from .formatting import format_key, format_python
+from ..cache import MANIFEST, Cache, manifest_text, reusable
+from .formatting import format_key, format_piece, format_python, rules_digest, split
 
 TYPES_FILE = "types.schema.json"
+_TOOLS = ("datamodel-code-generator", "black", "isort")
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class ModelModule:
     drop_root: str | None = None  # class dmcg makes of a ``$defs``-only root, removed
 
 
+@cache
 def dmcg_options(package: str) -> dict[str, Any]:
     """Explicit, pinned options: changing one changes every generated module (and the cache)."""
     from datamodel_code_generator.enums import DataModelType, InputFileType
@@ -65,31 +74,44 @@ def dmcg_options(package: str) -> dict[str, Any]:
     }
 
 
-def cache_key(module: ModelModule, types_schema: dict[str, Any], package: str) -> str:
+@cache
+def _options_text(package: str) -> str:
+    return json.dumps({k: str(v) for k, v in dmcg_options(package).items()}, sort_keys=True)
+
+
+def cache_key(module: ModelModule, types_text: str, package: str) -> str:
+    """Everything the module's text depends on, including the model plan's classes (checked
+    when the module is built, so a hit needs no second check). ``types_text``: the reusable
+    types' schema as JSON."""
+    schema = json.dumps(module.schema, sort_keys=True)
     payload = json.dumps(
         {
-            "module": [module.schema, module.aliases, module.header, module.drop_root],
-            "types": types_schema if _refers_to_types(module.schema) else None,
-            "options": {k: str(v) for k, v in dmcg_options(package).items()},
+            "module": [module.aliases, module.header, module.drop_root, module.classes],
+            "options": _options_text(package),
             "versions": tool_versions(),
         },
         sort_keys=True,
     )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    digest = hashlib.sha256(schema.encode())
+    digest.update(b"\0" + payload.encode())
+    if f'"{TYPES_FILE}#' in schema:
+        digest.update(b"\0" + types_text.encode())
+    return digest.hexdigest()
 
 
 @cache
 def tool_versions() -> tuple[str, ...]:
     """Versions of everything that shapes generated Python: part of every cache key."""
     ours = hashlib.sha256()
-    for module in (Path(__file__), Path(__file__).with_name("formatting.py")):
-        ours.update(module.read_bytes())  # our post-processing and formatting rules
-    packages = ("datamodel-code-generator", "black", "isort")
-    return (*(version(p) for p in packages), ours.hexdigest())
+    ours.update(Path(__file__).read_bytes().replace(b"\r\n", b"\n"))  # our post-processing
+    ours.update(rules_digest().encode())  # and formatting rules
+    return (*(version(p) for p in _TOOLS), ours.hexdigest())
 
 
-def _refers_to_types(schema: dict[str, Any]) -> bool:
-    return f'"{TYPES_FILE}#' in json.dumps(schema)
+def tools_record() -> dict[str, str]:
+    """The manifest's readable record of what made the files (the keys hash the same)."""
+    *versions, ours = tool_versions()
+    return {**dict(zip(_TOOLS, versions, strict=True)), "codegen-rules": ours[:16]}
 
 
 def render_modules(
@@ -101,59 +123,191 @@ def render_modules(
     workers: int = 1,
 ) -> dict[str, str]:
     """Formatted Python for every model module (datamodel-code-generator) and every rendered
-    template in ``sources``. Results are cached by content hash; what is missing is built in
-    ``workers`` processes when there is enough of it."""
-    keys = {path: cache_key(m, types_schema, package) for path, m in modules.items()}
+    template in ``sources``, plus the manifest of them all. Results come from the cache, else
+    from a reusable tree (:func:`~..cache.reusing`), else are built, in ``workers`` processes
+    when there is enough work."""
+    types_text = json.dumps(types_schema, sort_keys=True)
+    keys = {path: cache_key(m, types_text, package) for path, m in modules.items()}
     keys.update({path: format_key(text, package) for path, text in sources.items()})
-    out = {path: text for path, key in keys.items() if (text := cache.get(key)) is not None}
-    jobs: list[tuple[str, ModelModule | str, dict[str, Any], str]] = [
-        (path, modules[path] if path in modules else sources[path], types_schema, package)
-        for path in keys
-        if path not in out
-    ]
-    # Big templates first, so one large file does not finish last on a single core.
-    jobs.sort(key=lambda job: -len(job[1]) if isinstance(job[1], str) else 0)
-    if workers > 1 and len(jobs) >= _PARALLEL_FROM:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            texts = list(pool.map(_build, jobs))
-    else:
-        texts = [_build(job) for job in jobs]
-    for (path, *_), text in zip(jobs, texts, strict=True):
+    out = _lookup(keys, cache)
+    build = _Build(package, types_schema, cache)
+    build.models([(path, modules[path]) for path in modules if path not in out])
+    for path in sources:
+        if path not in out:
+            build.source(path, sources[path])
+    for path, text in build.run(workers).items():
         cache.put(keys[path], text)
         out[path] = text
-    for path, module in modules.items():
-        check_against_plan(path, out[path], module.classes)
+    out[MANIFEST] = manifest_text(
+        {path: (keys[path], text) for path, text in out.items()}, tools_record()
+    )
     return dict(sorted(out.items()))
 
 
-# Below this many modules, starting worker processes costs more than it saves.
-_PARALLEL_FROM = 24
+def _lookup(keys: dict[str, str], cache: Cache) -> dict[str, str]:
+    found = {}
+    extra = reusable()
+    for path, key in keys.items():
+        text = cache.get(key)
+        if text is None and extra is not None:
+            text = extra.get(key)
+        if text is not None:
+            found[path] = text
+    return found
 
 
-def _build(job: tuple[str, ModelModule | str, dict[str, Any], str]) -> str:
-    """One job, possibly in a worker: format a rendered template, or generate a model module."""
-    _, work, types_schema, package = job
-    if isinstance(work, str):
-        return format_python(work, package)
-    return _generate_model(work, types_schema, package)
+# Work worth a process pool (seconds, estimated): below it, starting workers costs more.
+_PARALLEL_FROM = 1.5
+# Estimated seconds of one job, to start the longest first and to size batches.
+_MODEL_COST = 0.025
+_LINE_COST = 0.0005
+_BATCH = 40
 
 
-def _generate_model(module: ModelModule, types_schema: dict[str, Any], package: str) -> str:
-    """datamodel-code-generator on one module, post-processed and formatted."""
+@dataclass
+class _Job:
+    cost: float
+    run: Callable[..., list[str]]
+    args: tuple[Any, ...]
+    paths: tuple[str, ...]  # outputs it makes, or () for a piece of a larger one
+
+
+class _Build:
+    """What the lookup missed, as jobs; pieces of large sources are cached one by one."""
+
+    def __init__(self, package: str, types_schema: dict[str, Any], cache: Cache) -> None:
+        self.package = package
+        self.types_schema = types_schema
+        self.cache = cache
+        self.jobs: list[_Job] = []
+        self.assembled: dict[str, list[tuple[str, str | None]]] = {}  # path: [(key, text)]
+
+    def models(self, todo: list[tuple[str, ModelModule]]) -> None:
+        for batch in _batches(todo):
+            self.jobs.append(
+                _Job(
+                    _MODEL_COST * len(batch),
+                    _generate_models,
+                    (batch, self.types_schema, self.package),
+                    tuple(path for path, _ in batch),
+                )
+            )
+
+    def source(self, path: str, text: str) -> None:
+        pieces = split(text)
+        if len(pieces) == 1:
+            self.jobs.append(_Job(_cost(text), _format, (text, self.package), (path,)))
+            return
+        parts: list[tuple[str, str | None]] = []
+        for index, piece in enumerate(pieces):
+            key = format_key(piece, self.package, kind="first" if index == 0 else "piece")
+            parts.append((key, cached := self.cache.get(key)))
+            if cached is None:
+                self.jobs.append(
+                    _Job(_cost(piece), _format_piece, (piece, index == 0, self.package), ())
+                )
+        self.assembled[path] = parts
+
+    def run(self, workers: int) -> dict[str, str]:
+        # Longest first, so one large job does not finish last on a single core.
+        self.jobs.sort(key=lambda job: -job.cost)
+        if workers > 1 and sum(job.cost for job in self.jobs) >= _PARALLEL_FROM:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(_run, [(job.run, job.args) for job in self.jobs]))
+        else:
+            results = [job.run(*job.args) for job in self.jobs]
+        built: dict[str, str] = {}
+        pieces: dict[str, str] = {}
+        for job, texts in zip(self.jobs, results, strict=True):
+            if job.paths:
+                built.update(zip(job.paths, texts, strict=True))
+            else:
+                [text] = texts
+                key = format_key(job.args[0], self.package, "first" if job.args[1] else "piece")
+                self.cache.put(key, text)
+                pieces[key] = text
+        for path, parts in self.assembled.items():
+            built[path] = "".join(text if text is not None else pieces[key] for key, text in parts)
+        return built
+
+
+def _cost(text: str) -> float:
+    return _LINE_COST * text.count("\n")
+
+
+def _run(job: tuple[Callable[..., list[str]], tuple[Any, ...]]) -> list[str]:
+    run, args = job
+    return run(*args)
+
+
+def _format(text: str, package: str) -> list[str]:
+    return [format_python(text, package)]
+
+
+def _format_piece(piece: str, first: bool, package: str) -> list[str]:
+    return [format_piece(piece, first, package)]
+
+
+def _batches(
+    todo: list[tuple[str, ModelModule]],
+) -> list[list[tuple[str, ModelModule]]]:
+    """Modules that can share one datamodel-code-generator run: same header, no class name in
+    common (aliases are keyed by class), none named like a reusable type (a run shares one
+    import list between its modules; an import nothing uses is removed afterwards, but one that
+    shadows a class of the module would not be). A module with ``drop_root`` runs alone."""
+    reserved = {name for _, m in todo if m.drop_root for name in m.classes}
+    batches: list[list[tuple[str, ModelModule]]] = []
+    alone: list[list[tuple[str, ModelModule]]] = []
+    names: set[str] = set()
+    for path, module in todo:
+        mine = set(module.classes)
+        if module.drop_root or mine & reserved:
+            alone.append([(path, module)])
+            continue
+        batch = batches[-1] if batches else None
+        if (
+            batch is None
+            or len(batch) >= _BATCH
+            or mine & names
+            or module.header != batch[0][1].header
+        ):
+            batches.append(batch := [])
+            names = set()
+        batch.append((path, module))
+        names |= mine
+    return alone + batches
+
+
+def _generate_models(
+    batch: Sequence[tuple[str, ModelModule]], types_schema: dict[str, Any], package: str
+) -> list[str]:
+    """datamodel-code-generator on a batch of modules (one run), each post-processed,
+    formatted and checked against the model plan."""
     from datamodel_code_generator import generate
 
     with tempfile.TemporaryDirectory(prefix="codegen-dmcg-") as tmp:
         folder = Path(tmp)
         (folder / TYPES_FILE).write_text(json.dumps(types_schema), encoding="utf-8")
-        source = folder / "module.schema.json"
-        source.write_text(json.dumps(module.schema), encoding="utf-8")
+        files = []
+        aliases: dict[str, list[str]] = {}
+        for index, (_, module) in enumerate(batch):
+            files.append(folder / f"m{index:04d}.json")
+            files[-1].write_text(json.dumps(module.schema), encoding="utf-8")
+            aliases.update(module.aliases)
         raw = generate(
-            source,
-            aliases=module.aliases,
-            custom_file_header=module.header,
+            files[0] if len(files) == 1 else files,
+            aliases=aliases,
+            custom_file_header=batch[0][1].header,
             **dmcg_options(package),
         )
-    return format_python(_postprocess(str(raw), module.drop_root), package)
+    many = isinstance(raw, dict)
+    texts = [raw[(f"{file.stem}.py",)] if many else str(raw) for file in files]  # type: ignore[index]
+    out = []
+    for (path, module), text in zip(batch, texts, strict=True):
+        formatted = format_python(_postprocess(text, module.drop_root), package)
+        check_against_plan(path, formatted, module.classes)
+        out.append(formatted)
+    return out
 
 
 def check_against_plan(path: str, source: str, expected: dict[str, tuple[str, ...]]) -> None:
