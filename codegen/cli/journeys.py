@@ -57,6 +57,10 @@ DialectOpt = Annotated[
         "snowflake, bigquery, redshift or spark.",
     ),
 ]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="Where the audit runs: duckdb (in-process) or spark.")
+]
+MasterOpt = Annotated[str, typer.Option("--master", help="Spark master URL for --engine spark.")]
 SchemaOpt = Annotated[
     str | None,
     typer.Option("--schema", help="Warehouse schema of the Segment source (default: none)."),
@@ -182,6 +186,8 @@ def audit(
     source: SourceOpt = Source.logs,
     dialect: DialectOpt = "duckdb",
     schema: SchemaOpt = None,
+    engine_name: EngineOpt = "duckdb",
+    master: MasterOpt = "local[*]",
 ) -> None:
     """Replay event logs the way Customer.io merges people, and report journeys that would
     misfire a trigger (phantom abandoners, unstitched anonymous carts, duplicates...)."""
@@ -192,6 +198,30 @@ def audit(
         return
     if dialect != "duckdb" or schema is not None:
         fail("--dialect and --schema are for --source segment-warehouse")
+    if engine_name not in ("duckdb", "spark"):
+        fail(f"--engine `{engine_name}` is not duckdb or spark")
+    if engine_name == "spark":
+        from ..journeys.spark import SparkEngine
+
+        usable = require_plan(plan)
+        if not logs:
+            fail("no event logs given")
+        if emit_sql:
+            fail("--emit-sql with --engine spark: use --source segment-warehouse --dialect spark")
+        with _journey_errors():
+            spark_engine = SparkEngine(usable.plan, logs, _window(window), master=master)
+            result = spark_engine.audit()
+            spark_engine.close()
+        _print(
+            fmt,
+            result,
+            usable.plan.name,
+            report.audit_json,
+            report.audit_markdown,
+            report.audit_text,
+        )
+        _unreadable_exit(int(result.totals["unreadable"]), allow_unreadable)
+        return
     with _journey_errors():
         engine = _engine(plan, _logs(logs or [], glob), window, memory_limit)
         if emit_sql:
