@@ -65,7 +65,7 @@ FINDING_COLUMNS = (
     "received_at",
     "item",  # profile | message | event
     "ord",
-    "value",
+    "item_value",
 )
 _HEAD_TYPES = {
     "revenue": "DOUBLE",
@@ -221,7 +221,7 @@ HAVING count(DISTINCT profile) > {SHARED_ID_PROFILES}""",
         Relation(
             "audit_findings",
             "\nUNION ALL\n".join(
-                f"SELECT {literal(kind)} AS kind, {head}, i.item, i.ord, i.value\n"
+                f"SELECT {literal(kind)} AS kind, {head}, i.item, i.ord, i.item_value\n"
                 f"FROM {kind}_heads AS h JOIN {kind}_items AS i ON i.finding = h.finding"
                 for kind in kinds
             ),
@@ -249,7 +249,7 @@ WHERE EXISTS (
 def _first(source: str, partition: str, finding: str) -> str:
     """Item rows for the first :data:`FIRST` message ids of each finding, in log order."""
     return f"""
-SELECT h.finding, 'message' AS item, r.ord, r.message_id AS value FROM (
+SELECT h.finding, 'message' AS item, r.ord, r.message_id AS item_value FROM (
   SELECT {partition}, message_id, ROW_NUMBER() OVER (PARTITION BY {partition} ORDER BY seq) AS ord
   {source}
 ) AS r JOIN {finding} AS h ON {" AND ".join(f"h.{c} = r.{c}" for c in partition.split(", "))}
@@ -280,7 +280,7 @@ WHERE NOT EXISTS (SELECT 1 FROM own_bought AS o WHERE o.seq = s.seq)""",
     items = Relation(
         "phantom_abandoner_items",
         f"""
-SELECT finding, 'profile' AS item, 1 AS ord, profile AS value FROM phantom_abandoner_heads
+SELECT finding, 'profile' AS item, 1 AS ord, profile AS item_value FROM phantom_abandoner_heads
 UNION ALL
 SELECT finding, 'profile', 2, buyer FROM phantom_abandoner_heads
 UNION ALL
@@ -312,8 +312,8 @@ WHERE EXISTS (
     items = Relation(
         "shared_identifier_items",
         f"""
-SELECT finding, 'profile' AS item, ord, value FROM (
-  SELECT h.finding, d.profile AS value,
+SELECT finding, 'profile' AS item, ord, item_value FROM (
+  SELECT h.finding, d.profile AS item_value,
          ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY d.profile) AS ord
   FROM ({shared.format("profile")}) AS d JOIN shared_identifier_heads AS h ON {join}
 ) AS p WHERE ord <= {FIRST}
@@ -321,8 +321,8 @@ UNION ALL
 SELECT h.finding, 'event', ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY d.event), d.event
 FROM ({shared.format("event")}) AS d JOIN shared_identifier_heads AS h ON {join}
 UNION ALL
-SELECT finding, 'message', ord, value FROM (
-  SELECT h.finding, k.message_id AS value,
+SELECT finding, 'message', ord, item_value FROM (
+  SELECT h.finding, k.message_id AS item_value,
          ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY k.seq) AS ord
   FROM keyed AS k JOIN shared_identifier_heads AS h
     ON h.kind_of_key = k.key_kind AND h.value_of_key = k.key_value
@@ -344,7 +344,7 @@ def _per_profile(kind: str, where: str, revenue: str | None) -> list[Relation]:
     )
     items = Relation(
         f"{kind}_items",
-        f"SELECT finding, 'profile' AS item, 1 AS ord, profile AS value FROM {kind}_heads"
+        f"SELECT finding, 'profile' AS item, 1 AS ord, profile AS item_value FROM {kind}_heads"
         "\nUNION ALL" + _first(source, "profile", f"{kind}_heads"),
     )
     return [heads, items]
@@ -379,7 +379,7 @@ FROM messages WHERE type = 'identify' AND user_id IS NOT NULL AND coalesce(phone
         "duplicate_profile_items",
         """
 SELECT h.finding, 'profile' AS item,
-       ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY d.user_id) AS ord, d.user_id AS value
+       ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY d.user_id) AS ord, d.user_id AS item_value
 FROM (SELECT DISTINCT contact, user_id FROM contacts) AS d
 JOIN duplicate_profile_heads AS h ON h.contact = d.contact
 UNION ALL""" + _first("FROM contacts", "contact", "duplicate_profile_heads"),
@@ -400,7 +400,7 @@ def _email_as_user_id(pattern: str | None) -> list[Relation]:
     )
     items = Relation(
         "email_as_user_id_items",
-        "SELECT finding, 'profile' AS item, 1 AS ord, user_id AS value "
+        "SELECT finding, 'profile' AS item, 1 AS ord, user_id AS item_value "
         "FROM email_as_user_id_heads\nUNION ALL"
         + _first(source, "user_id", "email_as_user_id_heads"),
     )
@@ -421,7 +421,7 @@ def _late(suppression: ir.Window) -> list[Relation]:
     items = Relation(
         "late_event_items",
         """
-SELECT finding, 'profile' AS item, 1 AS ord, profile AS value FROM late_event_heads
+SELECT finding, 'profile' AS item, 1 AS ord, profile AS item_value FROM late_event_heads
 UNION ALL
 SELECT finding, 'message', 1, message_id FROM late_event_heads""",
     )
@@ -487,7 +487,7 @@ def assemble(rows: Iterable[Sequence[Any]], pattern: str | None) -> tuple[Findin
     for (kind, _), records in groups.items():
         items: dict[str, list[tuple[int, Any]]] = {"profile": [], "message": [], "event": []}
         for r in records:
-            items[r["item"]].append((int(r["ord"]), r["value"]))
+            items[r["item"]].append((int(r["ord"]), r["item_value"]))
         listed = {
             k: tuple(v for _, v in sorted(pairs, key=lambda p: p[0])) for k, pairs in items.items()
         }

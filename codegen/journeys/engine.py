@@ -204,9 +204,9 @@ _FINDINGS = """
 -- The findings as lists, for reading in DuckDB (audit_findings is the portable long form)
 CREATE OR REPLACE TEMP TABLE findings AS
 SELECT kind, finding,
-       list(value ORDER BY ord) FILTER (WHERE item = 'profile') AS profiles,
-       list(value ORDER BY ord) FILTER (WHERE item = 'message') AS message_ids,
-       list(value ORDER BY ord) FILTER (WHERE item = 'event') AS events,
+       list(item_value ORDER BY ord) FILTER (WHERE item = 'profile') AS profiles,
+       list(item_value ORDER BY ord) FILTER (WHERE item = 'message') AS message_ids,
+       list(item_value ORDER BY ord) FILTER (WHERE item = 'event') AS events,
        any_value(revenue) AS revenue, any_value(note) AS note
 FROM audit_findings GROUP BY kind, finding ORDER BY kind, finding"""
 

@@ -347,7 +347,7 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    profile AS value
+    profile AS item_value
   FROM phantom_abandoner_heads
   UNION ALL
   SELECT
@@ -407,11 +407,11 @@ WITH messages AS (
     finding,
     'profile' AS item,
     ord,
-    value
+    item_value
   FROM (
     SELECT
       h.finding,
-      d.profile AS value,
+      d.profile AS item_value,
       ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY d.profile) AS ord
     FROM (
       SELECT DISTINCT
@@ -461,11 +461,11 @@ WITH messages AS (
     finding,
     'message',
     ord,
-    value
+    item_value
   FROM (
     SELECT
       h.finding,
-      k.message_id AS value,
+      k.message_id AS item_value,
       ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY k.seq) AS ord
     FROM keyed AS k
     JOIN shared_identifier_heads AS h
@@ -495,14 +495,14 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    profile AS value
+    profile AS item_value
   FROM unstitched_anonymous_heads
   UNION ALL
   SELECT
     h.finding,
     'message' AS item,
     r.ord,
-    r.message_id AS value
+    r.message_id AS item_value
   FROM (
     SELECT
       profile,
@@ -556,7 +556,7 @@ WITH messages AS (
     h.finding,
     'profile' AS item,
     ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY d.user_id) AS ord,
-    d.user_id AS value
+    d.user_id AS item_value
   FROM (
     SELECT DISTINCT
       contact,
@@ -570,7 +570,7 @@ WITH messages AS (
     h.finding,
     'message' AS item,
     r.ord,
-    r.message_id AS value
+    r.message_id AS item_value
   FROM (
     SELECT
       contact,
@@ -607,14 +607,14 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    user_id AS value
+    user_id AS item_value
   FROM email_as_user_id_heads
   UNION ALL
   SELECT
     h.finding,
     'message' AS item,
     r.ord,
-    r.message_id AS value
+    r.message_id AS item_value
   FROM (
     SELECT
       user_id,
@@ -652,7 +652,7 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    profile AS value
+    profile AS item_value
   FROM late_event_heads
   UNION ALL
   SELECT
@@ -691,14 +691,14 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    profile AS value
+    profile AS item_value
   FROM missing_email_heads
   UNION ALL
   SELECT
     h.finding,
     'message' AS item,
     r.ord,
-    r.message_id AS value
+    r.message_id AS item_value
   FROM (
     SELECT
       profile,
@@ -734,7 +734,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM phantom_abandoner_heads AS h
   JOIN phantom_abandoner_items AS i
     ON i.finding = h.finding
@@ -752,7 +752,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM shared_identifier_heads AS h
   JOIN shared_identifier_items AS i
     ON i.finding = h.finding
@@ -770,7 +770,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM unstitched_anonymous_heads AS h
   JOIN unstitched_anonymous_items AS i
     ON i.finding = h.finding
@@ -788,7 +788,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM duplicate_profile_heads AS h
   JOIN duplicate_profile_items AS i
     ON i.finding = h.finding
@@ -806,7 +806,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM email_as_user_id_heads AS h
   JOIN email_as_user_id_items AS i
     ON i.finding = h.finding
@@ -824,7 +824,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM late_event_heads AS h
   JOIN late_event_items AS i
     ON i.finding = h.finding
@@ -842,7 +842,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM missing_email_heads AS h
   JOIN missing_email_items AS i
     ON i.finding = h.finding
@@ -860,7 +860,7 @@ SELECT
   received_at,
   item,
   ord,
-  value
+  item_value
 FROM audit_findings
 ORDER BY
   kind,

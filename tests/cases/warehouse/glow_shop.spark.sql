@@ -351,7 +351,7 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    profile AS value
+    profile AS item_value
   FROM phantom_abandoner_heads
   UNION ALL
   SELECT
@@ -411,11 +411,11 @@ WITH messages AS (
     finding,
     'profile' AS item,
     ord,
-    value
+    item_value
   FROM (
     SELECT
       h.finding,
-      d.profile AS value,
+      d.profile AS item_value,
       ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY d.profile NULLS LAST) AS ord
     FROM (
       SELECT DISTINCT
@@ -465,11 +465,11 @@ WITH messages AS (
     finding,
     'message',
     ord,
-    value
+    item_value
   FROM (
     SELECT
       h.finding,
-      k.message_id AS value,
+      k.message_id AS item_value,
       ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY k.seq NULLS LAST) AS ord
     FROM keyed AS k
     JOIN shared_identifier_heads AS h
@@ -499,14 +499,14 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    profile AS value
+    profile AS item_value
   FROM unstitched_anonymous_heads
   UNION ALL
   SELECT
     h.finding,
     'message' AS item,
     r.ord,
-    r.message_id AS value
+    r.message_id AS item_value
   FROM (
     SELECT
       profile,
@@ -560,7 +560,7 @@ WITH messages AS (
     h.finding,
     'profile' AS item,
     ROW_NUMBER() OVER (PARTITION BY h.finding ORDER BY d.user_id NULLS LAST) AS ord,
-    d.user_id AS value
+    d.user_id AS item_value
   FROM (
     SELECT DISTINCT
       contact,
@@ -574,7 +574,7 @@ WITH messages AS (
     h.finding,
     'message' AS item,
     r.ord,
-    r.message_id AS value
+    r.message_id AS item_value
   FROM (
     SELECT
       contact,
@@ -611,14 +611,14 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    user_id AS value
+    user_id AS item_value
   FROM email_as_user_id_heads
   UNION ALL
   SELECT
     h.finding,
     'message' AS item,
     r.ord,
-    r.message_id AS value
+    r.message_id AS item_value
   FROM (
     SELECT
       user_id,
@@ -656,7 +656,7 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    profile AS value
+    profile AS item_value
   FROM late_event_heads
   UNION ALL
   SELECT
@@ -695,14 +695,14 @@ WITH messages AS (
     finding,
     'profile' AS item,
     1 AS ord,
-    profile AS value
+    profile AS item_value
   FROM missing_email_heads
   UNION ALL
   SELECT
     h.finding,
     'message' AS item,
     r.ord,
-    r.message_id AS value
+    r.message_id AS item_value
   FROM (
     SELECT
       profile,
@@ -738,7 +738,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM phantom_abandoner_heads AS h
   JOIN phantom_abandoner_items AS i
     ON i.finding = h.finding
@@ -756,7 +756,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM shared_identifier_heads AS h
   JOIN shared_identifier_items AS i
     ON i.finding = h.finding
@@ -774,7 +774,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM unstitched_anonymous_heads AS h
   JOIN unstitched_anonymous_items AS i
     ON i.finding = h.finding
@@ -792,7 +792,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM duplicate_profile_heads AS h
   JOIN duplicate_profile_items AS i
     ON i.finding = h.finding
@@ -810,7 +810,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM email_as_user_id_heads AS h
   JOIN email_as_user_id_items AS i
     ON i.finding = h.finding
@@ -828,7 +828,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM late_event_heads AS h
   JOIN late_event_items AS i
     ON i.finding = h.finding
@@ -846,7 +846,7 @@ WITH messages AS (
     h.received_at,
     i.item,
     i.ord,
-    i.value
+    i.item_value
   FROM missing_email_heads AS h
   JOIN missing_email_items AS i
     ON i.finding = h.finding
@@ -864,7 +864,7 @@ SELECT
   received_at,
   item,
   ord,
-  value
+  item_value
 FROM audit_findings
 ORDER BY
   kind NULLS LAST,
