@@ -14,6 +14,10 @@ and bad bytes) and the last tenth of the people in a second file in UTF-16 (with
 find every planted problem exactly, one `shared_identifier` finding, and the exact unreadable
 count; the report gives its time and peak memory against the clean log's.
 Usage: python bench/audit.py [messages ...] [--memory-limit=1GB]  (default: 1000000 5000000)
+
+``--engine=spark``: each clean log audited by DuckDB and by PySpark on ``local[2]`` in one fresh
+process each (Spark's start-up reported apart), with the ratio, the peak memory of the Python
+process and of Spark's JVM (its children), and whether every planted problem was found.
 """
 
 from __future__ import annotations
@@ -301,7 +305,67 @@ def _row(
     )
 
 
+SPARK_CODE = """
+import json, resource, sys, time
+from pathlib import Path
+from codegen import load_plan
+from codegen.journeys.spark import SparkEngine, session
+loaded = load_plan(Path('plans/glow_shop.yaml'))
+start = time.perf_counter()
+spark = session('local[2]', partitions=4)
+started = time.perf_counter() - start
+start = time.perf_counter()
+audit = SparkEngine(loaded.plan, sys.argv[1].split(__import__('os').pathsep), spark=spark).audit()
+seconds = time.perf_counter() - start
+counts = {}
+for f in audit.findings: counts[f.kind] = counts.get(f.kind, 0) + 1
+spark.stop()
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+jvm = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({'seconds': seconds, 'start': started, 'rss_mb': rss, 'jvm_mb': jvm,
+  'messages': audit.totals['messages'], 'counts': counts}))
+"""
+
+
+def spark_main(sizes: list[int]) -> None:
+    print(
+        f"{'messages':>10} {'engine':>7} {'seconds':>8} {'start s':>8} {'ratio':>6} "
+        f"{'peak MB':>16}  planted problems found"
+    )
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths, _ = write_log(Path(tmp) / "log.jsonl", size)
+            duck = measure(paths)
+            result = subprocess.run(
+                [sys.executable, "-c", SPARK_CODE, os.pathsep.join(map(str, paths))],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            spark = json.loads(result.stdout.splitlines()[-1])
+        want = expected(False)
+        for name, r in (("duckdb", duck), ("spark", spark)):
+            counts = r["counts"]
+            assert isinstance(counts, dict)
+            found = all(counts.get(k, 0) == v for k, v in want.items())
+            ratio = float(r["seconds"]) / float(duck["seconds"])  # type: ignore[arg-type]
+            memory = f"{float(r['rss_mb']):,.0f}"  # type: ignore[arg-type]
+            if "jvm_mb" in r:
+                memory += f" + JVM {float(r['jvm_mb']):,.0f}"  # type: ignore[arg-type]
+            print(
+                f"{int(r['messages']):>10,} {name:>7} {float(r['seconds']):>8.1f} "  # type: ignore[call-overload, arg-type]
+                f"{float(r.get('start', 0)):>8.1f} {ratio:>5.1f}x {memory:>16}  "  # type: ignore[arg-type]
+                f"{'all, exactly' if found else 'MISSING'}",
+                flush=True,
+            )
+    print(f"(cores: {os.cpu_count()}; Spark local[2]; people: {PEOPLE:,})")
+
+
 if __name__ == "__main__":
+    if "--engine=spark" in sys.argv[1:]:
+        spark_main([int(a) for a in sys.argv[1:] if a.isdigit()] or [1_000_000, 5_000_000])
+        sys.exit(0)
     args = [a for a in sys.argv[1:] if not a.startswith("--memory-limit=")]
     limit = next(
         (a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--memory-limit=")), "1GB"

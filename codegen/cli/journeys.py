@@ -18,6 +18,7 @@ from .policy import ExitCode, fail, out, require_files, require_plan, settings
 
 if TYPE_CHECKING:
     from ..journeys.engine import Engine
+    from ..plan import ir
 
 
 class JourneyFormat(enum.StrEnum):
@@ -27,11 +28,42 @@ class JourneyFormat(enum.StrEnum):
 
 
 LogsArg = Annotated[
-    list[str],
+    list[str] | None,
     typer.Argument(
         help="Event logs: JSON Lines (.jsonl, .gz) or Parquet, Segment message shape.",
         show_default=False,
     ),
+]
+
+
+class Source(enum.StrEnum):
+    logs = "logs"
+    segment_warehouse = "segment-warehouse"
+
+
+SourceOpt = Annotated[
+    Source,
+    typer.Option(
+        "--source",
+        help="What the SQL reads: the event logs given, or Segment's warehouse tables "
+        "(identifies, aliases, tracks, one table per event; with --emit-sql).",
+    ),
+]
+DialectOpt = Annotated[
+    str,
+    typer.Option(
+        "--dialect",
+        help="SQL dialect of --emit-sql --source segment-warehouse: duckdb, postgres, "
+        "snowflake, bigquery, redshift or spark.",
+    ),
+]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="Where the audit runs: duckdb (in-process) or spark.")
+]
+MasterOpt = Annotated[str, typer.Option("--master", help="Spark master URL for --engine spark.")]
+SchemaOpt = Annotated[
+    str | None,
+    typer.Option("--schema", help="Warehouse schema of the Segment source (default: none)."),
 ]
 EmitOpt = Annotated[bool, typer.Option("--emit-sql", help="Print the SQL instead of running it.")]
 MemoryOpt = Annotated[
@@ -81,15 +113,23 @@ def _unreadable_exit(count: int, allowed: int) -> None:
         )
 
 
-def _engine(plan: Path, logs: list[str], window: str | None, memory_limit: str | None) -> Engine:
-    from ..journeys.engine import Engine
+def _window(window: str | None) -> ir.Window | None:
     from ..plan.segments import parse_window
 
-    usable = require_plan(plan)
-    require_files(logs)
     suppression = parse_window(window) if window else None
     if window and suppression is None:
         fail(f"`{window}` is not a window (e.g. `1 hour`)")
+    return suppression
+
+
+def _engine(plan: Path, logs: list[str], window: str | None, memory_limit: str | None) -> Engine:
+    from ..journeys.engine import Engine
+
+    usable = require_plan(plan)
+    if not logs:
+        fail("no event logs given (or pass --source segment-warehouse --emit-sql)")
+    require_files(logs)
+    suppression = _window(window)
     # TODO(journeys): DuckDB's size syntax belongs next to the Engine that sets it.
     if memory_limit is not None and not re.fullmatch(
         r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit, re.IGNORECASE
@@ -117,17 +157,18 @@ def _print(
     as_markdown: Callable[[Result, str], str],
     as_text: Callable[[Result], str],
 ) -> None:
+    # emoji=False: an id such as `anon:ghost` is data, not rich's `:ghost:` emoji code
     if fmt is JourneyFormat.json:
-        out.print(as_json(result), markup=False)
+        out.print(as_json(result), markup=False, emoji=False)
     elif fmt is JourneyFormat.markdown:
-        out.print(as_markdown(result, plan_name), markup=False, end="")
+        out.print(as_markdown(result, plan_name), markup=False, emoji=False, end="")
     else:
-        out.print(as_text(result), markup=False)
+        out.print(as_text(result), markup=False, emoji=False)
 
 
 def audit(
-    logs: LogsArg,
     plan: PlanOpt,
+    logs: LogsArg = None,
     fmt: AuditFormatOpt = None,
     window: Annotated[
         str | None,
@@ -141,13 +182,47 @@ def audit(
     memory_limit: MemoryOpt = None,
     allow_unreadable: AllowUnreadableOpt = 0,
     glob: GlobOpt = False,
+    source: SourceOpt = Source.logs,
+    dialect: DialectOpt = "duckdb",
+    schema: SchemaOpt = None,
+    engine_name: EngineOpt = "duckdb",
+    master: MasterOpt = "local[*]",
 ) -> None:
     """Replay event logs the way Customer.io merges people, and report journeys that would
     misfire a trigger (phantom abandoners, unstitched anonymous carts, duplicates...)."""
     from ..journeys import report
 
+    if source is Source.segment_warehouse:
+        _emit_warehouse(plan, logs, window, emit_sql, dialect, schema)
+        return
+    if dialect != "duckdb" or schema is not None:
+        fail("--dialect and --schema are for --source segment-warehouse")
+    if engine_name not in ("duckdb", "spark"):
+        fail(f"--engine `{engine_name}` is not duckdb or spark")
+    if engine_name == "spark":
+        from ..journeys.spark import SparkEngine
+
+        usable = require_plan(plan)
+        if not logs:
+            fail("no event logs given")
+        if emit_sql:
+            fail("--emit-sql with --engine spark: use --source segment-warehouse --dialect spark")
+        with _journey_errors():
+            spark_engine = SparkEngine(usable.plan, logs, _window(window), master=master)
+            result = spark_engine.audit()
+            spark_engine.close()
+        _print(
+            JourneyFormat(settings().format("audit", fmt)),
+            result,
+            usable.plan.name,
+            report.audit_json,
+            report.audit_markdown,
+            report.audit_text,
+        )
+        _unreadable_exit(int(result.totals["unreadable"]), allow_unreadable)
+        return
     with _journey_errors():
-        engine = _engine(plan, _logs(logs, glob), window, memory_limit)
+        engine = _engine(plan, _logs(logs or [], glob), window, memory_limit)
         if emit_sql:
             sys.stdout.write(engine.emit(None, audit=True, simulate=False))
             return
@@ -192,7 +267,7 @@ def simulate(
         if moment.utcoffset() is None:  # else it would depend on this machine's time zone
             fail(f"--at `{at}` has no UTC offset; add one, e.g. `{at}Z` or `{at}+02:00`")
     with _journey_errors():
-        engine = _engine(plan, _logs(logs, glob), None, memory_limit)
+        engine = _engine(plan, _logs(logs or [], glob), None, memory_limit)
         if emit_sql:
             sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
             return
@@ -206,3 +281,30 @@ def simulate(
         report.simulation_text,
     )
     _unreadable_exit(result.unreadable, allow_unreadable)
+
+
+def _emit_warehouse(
+    plan: Path,
+    logs: list[str] | None,
+    window: str | None,
+    emit_sql: bool,
+    dialect: str,
+    schema: str | None,
+) -> None:
+    """The audit as SQL over Segment's warehouse tables, in one dialect."""
+    from ..journeys import warehouse
+    from ..journeys.dialects import Dialect
+    from ..journeys.engine import suppression_window
+    from ..journeys.roles import roles
+
+    if not emit_sql:
+        fail("--source segment-warehouse writes SQL to run in the warehouse: add --emit-sql")
+    if logs:
+        fail("--source segment-warehouse reads tables, not log files: leave out the logs")
+    if dialect not in {d.value for d in Dialect}:
+        fail(f"--dialect `{dialect}` is not one of {', '.join(d.value for d in Dialect)}")
+    usable = require_plan(plan)
+    suppression = _window(window) or suppression_window(usable.plan, roles(usable.plan))[0]
+    with _journey_errors():
+        text = warehouse.emit(usable.plan, Dialect(dialect), schema, suppression)
+    sys.stdout.write(text)

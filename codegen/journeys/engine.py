@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,30 +11,11 @@ from typing import Any
 
 from ..plan import ir
 from ..plan.filemodel import LintConfig
-from . import inputs, sql
+from . import analysis, inputs, sql
+from .analysis import Finding
 from .roles import Roles, roles
 
 DEFAULT_SUPPRESSION = ir.Window(1, "hour")
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str
-    profiles: tuple[str, ...]
-    message_ids: tuple[str, ...]
-    revenue: float | None
-    detail: str
-    facts: dict[str, Any] | None = None  # shared_identifier: key, value, events, counts
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "profiles": list(self.profiles),
-            "message_ids": list(self.message_ids),
-            "revenue": self.revenue,
-            "detail": self.detail,
-            **({"facts": self.facts} if self.facts is not None else {}),
-        }
 
 
 @dataclass(frozen=True)
@@ -155,9 +135,15 @@ class Engine:
         if load:
             sources = self.sources if standalone else [*self.inputs.jsonl, *self.inputs.parquet]
             sql.load(script, sources, self.roles, self.filters)
-        sql.identities(script)
+        relations = analysis.identities(self.roles, at)
         if audit:
-            sql.findings(script, self.plan.identity.user_id_pattern)
+            pattern = self.plan.identity.user_id_pattern
+            relations += analysis.findings(self.roles, pattern, self.suppression)
+        script.statements += [
+            f"CREATE OR REPLACE TEMP TABLE {r.name} AS\n{r.query.strip()}" for r in relations
+        ]
+        if audit:
+            script.statements.append(_FINDINGS)
         if simulate:
             sql.segments(script, self.plan, self.filters)
         return script
@@ -176,18 +162,13 @@ class Engine:
     def audit(self) -> Audit:
         self._run(self.script(None, audit=True, simulate=False, load=not self._loaded))
         self._loaded = True
-        rows = self.connection.execute(
-            "SELECT kind, profiles, message_ids, revenue, detail, facts FROM findings "
-            "ORDER BY kind, profiles, message_ids"
-        ).fetchall()
-        findings = tuple(
-            Finding(k, tuple(p), tuple(m or ()), r, d, json.loads(f) if f else None)
-            for k, p, m, r, d, f in rows
-        )
-        cursor = self.connection.execute("SELECT * FROM totals")
-        names = [d[0] for d in cursor.description]
-        totals = dict(zip(names, cursor.fetchone() or (), strict=True))
-        totals["unreadable"] += self.inputs.unreadable
+        columns = ", ".join(analysis.FINDING_COLUMNS)
+        rows = self.connection.execute(f"SELECT {columns} FROM audit_findings").fetchall()
+        findings = analysis.assemble(rows, self.plan.identity.user_id_pattern)
+        row = self.connection.execute(
+            "SELECT * FROM audit_totals, (SELECT unreadable FROM input_stats)"
+        ).fetchone()
+        totals = totals_dict(row or (), self.inputs.unreadable)
         return Audit(findings, totals, tuple(self.notes), self.suppression)
 
     def simulate(self, at: datetime | None) -> Simulation:
@@ -217,6 +198,25 @@ class Engine:
     def close(self) -> None:
         self.connection.close()
         self._folder.cleanup()
+
+
+_FINDINGS = """
+-- The findings as lists, for reading in DuckDB (audit_findings is the portable long form)
+CREATE OR REPLACE TEMP TABLE findings AS
+SELECT kind, finding,
+       list(item_value ORDER BY ord) FILTER (WHERE item = 'profile') AS profiles,
+       list(item_value ORDER BY ord) FILTER (WHERE item = 'message') AS message_ids,
+       list(item_value ORDER BY ord) FILTER (WHERE item = 'event') AS events,
+       any_value(revenue) AS revenue, any_value(note) AS note
+FROM audit_findings GROUP BY kind, finding ORDER BY kind, finding"""
+
+
+def totals_dict(row: Sequence[Any], unreadable: int) -> dict[str, float]:
+    """``audit_totals`` (then the unreadable lines the engine counted) as the report's totals."""
+    values = dict(zip((*analysis.TOTAL_NAMES, "unreadable"), row, strict=True))
+    values["unreadable"] = int(values["unreadable"] or 0) + unreadable
+    order = ("messages", "unreadable", *analysis.TOTAL_NAMES[1:])
+    return {name: values[name] for name in order}
 
 
 def _is_parquet(source: str) -> bool:

@@ -1,4 +1,6 @@
-"""The audit and simulation as SQL: one script, parameters set with ``SET VARIABLE``.
+"""DuckDB's side of the journey SQL: loading JSON Lines and Parquet logs into ``messages``, and
+the segment simulation; parameters set with ``SET VARIABLE``. The audit itself, portable to every
+engine, is :mod:`codegen.journeys.analysis`.
 
 Everything interpolated into the SQL is either an identifier this module makes, a literal made
 by :func:`literal`, a JSON path made by :func:`json_path`, or an interval made from a validated
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..plan import ir
-from ..plan.profile_rules import ALIAS_MERGES, ANONYMOUS_MERGE, NEW_PROFILES, NULL_CLEARS_TRAIT
+from ..plan.profile_rules import NEW_PROFILES, NULL_CLEARS_TRAIT
 from .roles import Roles
 
 SKIP = ("page", "screen", "group")
@@ -143,9 +145,11 @@ def load(
     ]
     paths += [
         json_path(["properties", key])
-        for key in (roles.checkout_key, roles.cart_key, roles.order_key, *roles.money)
+        for key in (roles.checkout_key, roles.cart_key, roles.order_key)
     ]
-    money = range(12, 12 + len(roles.money))
+    paths += [json_path(["traits", "email"]), json_path(["traits", "phone"])]
+    paths += [json_path(["properties", key]) for key in roles.money]
+    money = range(14, 14 + len(roles.money))
     # NaN and Infinity are not amounts (and would make the JSON report invalid).
     amount = (
         ", ".join(
@@ -184,6 +188,8 @@ SELECT
   v[9] AS checkout_key,
   v[10] AS cart_key,
   v[11] AS order_key,
+  CASE WHEN v[1] = 'identify' THEN v[12] END AS email,
+  CASE WHEN v[1] = 'identify' THEN v[13] END AS phone,
   coalesce({amount}) AS amount{extra}
 FROM extracted""")
     # Log order, numbered after the parallel load (a window function there would serialise it).
@@ -196,62 +202,6 @@ FROM extracted""")
         "SELECT rowid + 1 AS seq, * EXCLUDE (usable) FROM messages_in WHERE usable"
     )
     script.statements.append("DROP TABLE messages_in")
-    values = ", ".join(f"({literal(e)}, {literal(role.value)})" for e, role in roles.events)
-    script.statements.append(
-        "CREATE OR REPLACE TEMP TABLE roles AS SELECT * FROM "
-        + (
-            f"(VALUES {values}) AS r(event, role)"
-            if values
-            else "(SELECT NULL::VARCHAR AS event, NULL::VARCHAR AS role) WHERE FALSE"
-        )
-    )
-
-
-def identities(script: Script) -> None:
-    """An identify (or alias) carrying both ids links an anonymousId to a person; the first
-    link wins, as when Customer.io merges the anonymous profile into the person."""
-    script.statements.append(f"""
--- rule {ANONYMOUS_MERGE.id}: an identify carrying both ids merges the anonymous profile
-CREATE OR REPLACE TEMP TABLE links AS
-SELECT anonymous_id, first(user_id ORDER BY ts NULLS LAST, seq) AS user_id,
-       min(ts) AS linked_at
-FROM (
-  SELECT anonymous_id, user_id, ts, seq FROM messages
-  WHERE type = 'identify' AND anonymous_id IS NOT NULL AND user_id IS NOT NULL
-  UNION ALL
-  SELECT previous_id, user_id, ts, seq FROM messages
-  WHERE type = 'alias' AND previous_id IS NOT NULL AND user_id IS NOT NULL
-) AS pairs
-GROUP BY anonymous_id""")
-    script.statements.append(f"""
--- rule {ALIAS_MERGES.id}: an alias from a userId to another merges the first person into the
--- second (one step), from the moment of the alias
-CREATE OR REPLACE TEMP TABLE user_links AS
-SELECT previous_id AS from_user, first(user_id ORDER BY ts NULLS LAST, seq) AS user_id,
-       min(ts) AS linked_at
-FROM messages
-WHERE type = 'alias' AND user_id IS NOT NULL AND previous_id <> user_id
-  AND previous_id IN (SELECT user_id FROM messages WHERE user_id IS NOT NULL)
-GROUP BY previous_id""")
-    script.statements.append("""
-CREATE OR REPLACE TEMP TABLE resolved AS
-SELECT m.*,
-       coalesce(u.user_id, m.user_id, l.user_id, 'anon:' || m.anonymous_id) AS profile,
-       m.user_id IS NULL AND l.user_id IS NULL AS anonymous, r.role
-FROM messages AS m
-LEFT JOIN links AS l
-  ON m.user_id IS NULL AND l.anonymous_id = m.anonymous_id
- AND (getvariable('as_of') IS NULL OR l.linked_at <= getvariable('as_of'))
-LEFT JOIN user_links AS u
-  ON u.from_user = coalesce(m.user_id, l.user_id)
- AND (getvariable('as_of') IS NULL OR u.linked_at <= getvariable('as_of'))
-LEFT JOIN roles AS r ON r.event = m.event
-WHERE m.type IN ('track', 'identify')
-  AND coalesce(m.user_id, m.anonymous_id) IS NOT NULL
-  AND (getvariable('as_of') IS NULL OR m.ts <= getvariable('as_of'))""")
-
-
-# -- audit ---------------------------------------------------------------------------------------
 
 
 SHARED_ID_PROFILES = 5
@@ -259,140 +209,6 @@ SHARED_ID_PROFILES = 5
 client default (``"undefined"``, ``"null"``, ``""``, ``"0"``). It is reported once as a
 ``shared_identifier`` finding and left out of every join that matches carts and checkouts to
 purchases, which keeps the audit linear in the number of messages."""
-
-
-def findings(script: Script, user_id_pattern: str | None) -> None:
-    script.parameters.setdefault("shared_id_profiles", str(SHARED_ID_PROFILES))
-    # One row per (message, id) for every cart, checkout and purchase carrying an id.
-    script.statements.append("""
-CREATE OR REPLACE TEMP TABLE keyed AS
-SELECT seq, profile, message_id, event, role, ts, amount, anonymous,
-       'checkout' AS key_kind, checkout_key AS key_value
-FROM resolved WHERE role IN ('checkout', 'cart', 'purchase') AND checkout_key IS NOT NULL
-UNION ALL
-SELECT seq, profile, message_id, event, role, ts, amount, anonymous, 'cart', cart_key
-FROM resolved WHERE role IN ('checkout', 'cart', 'purchase') AND cart_key IS NOT NULL""")
-    # Degenerate ids first: counted with a hash aggregate, before any join on ids.
-    script.statements.append("""
-CREATE OR REPLACE TEMP TABLE shared_keys AS
-SELECT key_kind, key_value FROM keyed GROUP BY key_kind, key_value
-HAVING count(DISTINCT profile) > getvariable('shared_id_profiles')""")
-    script.statements.append("""
-CREATE OR REPLACE TEMP TABLE starts AS
-SELECT * FROM keyed ANTI JOIN shared_keys USING (key_kind, key_value)
-WHERE role IN ('checkout', 'cart')""")
-    script.statements.append("""
-CREATE OR REPLACE TEMP TABLE purchases AS
-SELECT * FROM keyed ANTI JOIN shared_keys USING (key_kind, key_value)
-WHERE role = 'purchase'""")
-    # A cart or checkout is bought when a purchase carries any one of its ids (a purchase may
-    # omit the optional cart_id); `own_bought` when that purchase is on the same profile.
-    script.statements.append("""
-CREATE OR REPLACE TEMP TABLE bought AS
-SELECT DISTINCT seq FROM starts SEMI JOIN purchases USING (key_kind, key_value)""")
-    script.statements.append("""
-CREATE OR REPLACE TEMP TABLE own_bought AS
-SELECT DISTINCT s.seq FROM starts AS s
-SEMI JOIN purchases AS p
-  ON p.profile = s.profile AND p.key_kind = s.key_kind AND p.key_value = s.key_value""")
-    pattern = (
-        f"OR NOT regexp_matches(user_id, {literal(user_id_pattern)})" if user_id_pattern else ""
-    )
-    not_matching = (
-        f"'userId does not match ' || {literal(user_id_pattern)}" if user_id_pattern else "NULL"
-    )
-    script.statements.append(f"""
-CREATE OR REPLACE TEMP TABLE findings AS
--- phantom_abandoner: cart/checkout on one profile, the purchase with the same id on another
--- (starts grouped per profile and id first: at most shared_id_profiles rows meet a purchase)
-SELECT 'phantom_abandoner' AS kind,
-       [s.profile, p.profile] AS profiles,
-       list_sort(list_distinct(flatten(list(s.ids)))) || [p.message_id] AS message_ids,
-       p.amount AS revenue,
-       'cart recovery would fire on ' || s.profile || ' although ' || p.profile
-         || ' bought (' || min(s.key_kind || ' id ' || s.key_value) || ')' AS detail,
-       NULL::JSON AS facts
-FROM (
-  SELECT profile, key_kind, key_value, list(message_id) AS ids
-  FROM starts ANTI JOIN own_bought USING (seq)
-  GROUP BY profile, key_kind, key_value
-) AS s
-JOIN purchases AS p
-  ON p.key_kind = s.key_kind AND p.key_value = s.key_value AND p.profile <> s.profile
-GROUP BY s.profile, p.profile, p.message_id, p.amount
-UNION ALL
--- shared_identifier: one id on the carts/checkouts/orders of many profiles
-SELECT 'shared_identifier', list_slice(list(DISTINCT k.profile ORDER BY k.profile), 1, 5),
-       list_slice(list(k.message_id ORDER BY k.seq), 1, 5), NULL,
-       k.key_kind || ' id ' || to_json(k.key_value) || ' is sent by '
-         || count(DISTINCT k.profile) || ' profiles on ' || count(*) || ' messages ('
-         || array_to_string(list(DISTINCT k.event ORDER BY k.event), ', ')
-         || '): a client default, not an id; left out of cart/checkout/order matching',
-       json_object('key', k.key_kind, 'value', k.key_value,
-                   'events', list(DISTINCT k.event ORDER BY k.event),
-                   'profile_count', count(DISTINCT k.profile), 'message_count', count(*))
-FROM keyed AS k SEMI JOIN shared_keys USING (key_kind, key_value)
-GROUP BY k.key_kind, k.key_value
-UNION ALL
--- unstitched_anonymous: cart/checkout activity on an anonymousId that never identified
-SELECT 'unstitched_anonymous', [profile], list_slice(list(message_id ORDER BY seq), 1, 5),
-       max(amount), count(*) || ' cart/checkout events, never linked to a person', NULL
-FROM resolved WHERE anonymous AND role IN ('checkout', 'cart') GROUP BY profile
-UNION ALL
--- duplicate_profile: several userIds with one email or phone
-SELECT 'duplicate_profile', list(DISTINCT user_id ORDER BY user_id),
-       list_slice(list(message_id ORDER BY seq), 1, 5), NULL,
-       'userIds share ' || contact, NULL
-FROM (
-  SELECT user_id, message_id, seq,
-         'email ' || lower(json_extract_string(traits, '$.email')) AS contact
-  FROM messages WHERE type = 'identify' AND user_id IS NOT NULL
-    AND coalesce(json_extract_string(traits, '$.email'), '') <> ''
-  UNION ALL
-  SELECT user_id, message_id, seq, 'phone ' || json_extract_string(traits, '$.phone')
-  FROM messages WHERE type = 'identify' AND user_id IS NOT NULL
-    AND coalesce(json_extract_string(traits, '$.phone'), '') <> ''
-) AS contacts
-GROUP BY contact HAVING count(DISTINCT user_id) > 1
-UNION ALL
--- email_as_user_id: a userId that is an email, or does not match the plan's pattern
-SELECT 'email_as_user_id', [user_id], list_slice(list(message_id ORDER BY seq), 1, 5), NULL,
-       CASE WHEN user_id LIKE '%@%' THEN 'userId is an email address'
-            ELSE {not_matching} END, NULL
-FROM messages
-WHERE user_id IS NOT NULL AND (user_id LIKE '%@%' {pattern})
-GROUP BY user_id
-UNION ALL
--- late_event: a purchase received later than the suppression window after it happened
-SELECT 'late_event', [profile], [message_id], amount,
-       'received ' || CAST(received_at - ts AS VARCHAR) || ' after it happened', NULL
-FROM resolved
-WHERE role = 'purchase' AND received_at - ts > getvariable('suppression')
-UNION ALL
--- missing_email: a known person reached checkout and no email trait was ever sent
-SELECT 'missing_email', [profile], list_slice(list(message_id ORDER BY seq), 1, 5),
-       max(amount), 'reached checkout with no email trait', NULL
-FROM resolved
-WHERE role = 'checkout' AND NOT anonymous AND profile NOT IN (
-  SELECT user_id FROM messages
-  WHERE type = 'identify' AND user_id IS NOT NULL
-    AND coalesce(json_extract_string(traits, '$.email'), '') <> '')
-GROUP BY profile""")
-    script.statements.append("""
-CREATE OR REPLACE TEMP TABLE totals AS
-SELECT
-  (SELECT count(*) FROM messages) AS messages,
-  (SELECT unreadable FROM input_stats) AS unreadable,
-  (SELECT count(DISTINCT user_id) FROM messages WHERE user_id IS NOT NULL) AS people,
-  (SELECT count(DISTINCT anonymous_id) FROM messages WHERE anonymous_id IS NOT NULL)
-    AS anonymous_ids,
-  (SELECT count(*) FROM links WHERE anonymous_id IN (
-     SELECT anonymous_id FROM messages WHERE anonymous_id IS NOT NULL)) AS stitched,
-  (SELECT count(DISTINCT profile) FROM resolved WHERE anonymous) AS anonymous_profiles,
-  (SELECT count(DISTINCT profile) FROM starts ANTI JOIN bought USING (seq)
-     WHERE role = 'checkout') AS true_abandoners,
-  (SELECT count(*) FROM resolved WHERE role = 'purchase') AS purchases,
-  (SELECT coalesce(sum(amount), 0) FROM resolved WHERE role = 'purchase') AS revenue""")
 
 
 # -- segments ------------------------------------------------------------------------------------
