@@ -41,6 +41,9 @@ class PyField:
     description: str
     allowed: str  # "Skincare, Haircare" or ""
     location: Location
+    # What the model checks beyond the annotation (the runtime reads these from _constraints.py):
+    # (depth, "enum" | "unique", members), depth counting the arrays around the checked value.
+    checks: tuple[tuple[int, str, tuple[ir.Scalar, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,15 @@ class ModelPlan:
             for f in c.fields
             if f.name != f.wire
         }
+
+    @cached_property
+    def checks(self) -> dict[str, dict[str, tuple[tuple[int, str, tuple[ir.Scalar, ...]], ...]]]:
+        """``{"module.Class": {field: checks}}`` for the runtime's ``_constraints.py``."""
+        out = {
+            f"{c.module}.{c.name}": {f.name: f.checks for f in c.fields if f.checks}
+            for c in self.classes
+        }
+        return {key: fields for key, fields in out.items() if fields}
 
     @cached_property
     def exports(self) -> dict[str, str]:
@@ -209,6 +221,7 @@ def _object(
                 description=f.doc.description,
                 allowed=", ".join(str(v) for v in (_unwrap(f.type).bounds.enum or ())),
                 location=f.location,
+                checks=_checks(f.type),
             )
         )
     out[index] = PyClass(name, module, path, owner, tuple(py_fields), location)
@@ -287,6 +300,24 @@ def _enum_annotation(t: ir.FieldType) -> str:
 
 def _literal(value: ir.Scalar) -> str:
     return py_str(value) if isinstance(value, str) else repr(value)
+
+
+def _checks(t: ir.FieldType) -> tuple[tuple[int, str, tuple[ir.Scalar, ...]], ...]:
+    """JSON Schema rules the generated annotation cannot state: ``uniqueItems`` (dropped by
+    datamodel-code-generator) and number enums (``Literal`` takes ``True`` for 1 and cannot
+    hold 0.5)."""
+    out: list[tuple[int, str, tuple[ir.Scalar, ...]]] = []
+    depth = 0
+    while not t.type_ref:
+        numeric = t.kind in (ir.Kind.INTEGER, ir.Kind.NUMBER)
+        if numeric and t.bounds.enum is not None:
+            out.append((depth, "enum", tuple(v for v in t.bounds.enum if v is not None)))
+        if t.bounds.unique_items:
+            out.append((depth, "unique", ()))
+        if t.kind is not ir.Kind.ARRAY or t.items is None:
+            break
+        t, depth = t.items, depth + 1
+    return tuple(out)
 
 
 def _unwrap(t: ir.FieldType) -> ir.FieldType:
