@@ -67,6 +67,7 @@ class Method:
     model: str
     module: str  # stem under events/
     anonymous_allowed: bool
+    additional_properties: bool  # the method's ``extra`` keyword is welcome
     params: tuple[PyField, ...]  # required first, plan order within
     description: str
     deprecated: str | None
@@ -180,6 +181,7 @@ def build(plan: ir.Plan) -> ModelPlan:
                 model=model,
                 module=e.code_name,
                 anonymous_allowed=e.anonymous_allowed,
+                additional_properties=e.additional_properties,
                 params=_required_first(root.fields),
                 description=e.doc.description,
                 deprecated=e.doc.deprecated,
