@@ -61,7 +61,7 @@ from .sdk_support import import_sdk, write_sdk
 
 FORMATS_PLAN = """
 plan: {name: Oracle Formats, slug: oracle_formats, version: 1.0.0}
-identity: {primary_id: customer_id, user_id_pattern: "^c_[0-9a-z]{6,}$"}
+identity: {primary_id: customer_id}
 events:
   Formats Checked:
     additional_properties: true
@@ -85,7 +85,7 @@ events:
       anything: {type: any}
       either: {type: [string, integer]}
 traits:
-  customer_id: {type: string, required: true, pattern: "^c_[0-9a-z]{6,}$"}
+  customer_id: {type: string, required: true}
   score: {type: number, minimum: -1.5, nullable: true}
 """
 CORPUS_FILES = ("plan-v1.json", "plan-v2-sanitized.json", "telemetry-plan.json")
@@ -280,7 +280,8 @@ def _value_mutations(schema: dict[str, Any], value: Any) -> Iterator[tuple[str, 
                 yield "bounds", f"{key} -1", "x" * max(schema[key] - 1, 0)
                 yield "bounds", f"{key} +1", "x" * (schema[key] + 1)
         if "pattern" in schema:
-            yield "pattern", "final newline", value + "\n"
+            dollar = " before $" if schema["pattern"].endswith("$") else ""
+            yield "pattern", "final newline" + dollar, value + "\n"
             yield "pattern", "leading space", " " + value
             digits = "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in value)
             if digits != value:
@@ -336,17 +337,23 @@ def _envelope_cases(target: Target, message: dict[str, Any], plan: ir.Plan) -> l
         for stamp in STAMPS
     ]
     user_id = message.get("userId")
+    pattern = plan.identity.user_id_pattern or ""
+    dollar = " before $" if pattern.endswith("$") else ""
+    email = "userId is an email" + ("" if pattern else ", no userId pattern")
     ids: list[tuple[str, Any, Any, bool | None]] = [
         ("no ids", None, None, None),
         ("empty userId", "", "anon-1", None),
-        ("userId final newline", f"{user_id}\n", None, None),
+        ("userId final newline" + dollar, f"{user_id}\n", None, None),
         ("userId number", 12345, None, None),
         ("anonymous only", None, "anon-1", None),
         ("empty anonymousId", None, "", None),
-        ("userId is an email", "jane@example.com", None, False),
+        (email, "jane@example.com", None, False),
     ]
     for label, uid, anonymous, expected in ids:
         changed = {**message, "userId": uid, "anonymousId": anonymous}
+        primary = plan.identity.primary_id
+        if target.root == "traits" and isinstance(uid, str) and primary in message["traits"]:
+            changed["traits"] = {**message["traits"], primary: uid}  # the one person, still
         out.append(Case("identity", label, ("userId",), changed, expected=expected))
     primary = plan.identity.primary_id
     if target.root == "traits" and primary and primary in message["traits"]:
@@ -628,19 +635,27 @@ def report(request: pytest.FixtureRequest, tally: Tally, name: str) -> None:
 # -- the tests -------------------------------------------------------------------------------
 
 
-def test_example_plan(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    tally = compare(subject("glow_shop", glow_shop(), tmp_path))
-    report(request, tally, "glow_shop")
+def test_example_plan_and_every_rule(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """The example plan, then a plan with every format and rule; together they show every
+    listed difference (a listed one nobody shows any more must be removed)."""
+    seen: set[tuple[str, str, str]] = set()
+    for name, plan in (("glow_shop", glow_shop()), ("formats", plan_from(FORMATS_PLAN))):
+        tally = compare(subject(name, plan, tmp_path / name))
+        report(request, tally, name)
+        seen |= tally.seen
+    assert set(KNOWN_DIFFERENCES) - seen == set(), "listed differences no plan shows any more"
 
 
-def test_every_format_and_rule(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    tally = compare(subject("formats", plan_from(FORMATS_PLAN), tmp_path))
-    report(request, tally, "formats")
-    exercised = {key for key in KNOWN_DIFFERENCES if key[1] in TABLE or key[1] in _RULE_TOPICS}
-    assert exercised - tally.seen == set(), "listed differences this plan no longer shows"
-
-
-_RULE_TOPICS = {"identity", "pattern", "enum", "unique", "integer", "nonfinite", "type", "bounds"}
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="codegen validate's fast path cannot build for a field named with '\"' or '\\' "
+    "(msgspec rename): found by the fuzzed plans here; codegen/validate is owned elsewhere",
+)
+def test_validate_builds_for_quoted_field_names() -> None:
+    extra = """  'say "hi"': {type: string}\n  score:"""
+    plan = plan_from(FORMATS_PLAN.replace("  score:", extra, 1))
+    assert Checker(plan).check_line(b"{}", "x", 1)
 
 
 @pytest.mark.slow
@@ -656,6 +671,15 @@ def test_corpus_imports(file: str, tmp_path: Path, request: pytest.FixtureReques
     plan = dataclasses.replace(loaded.plan, slug=f"oracle_{path.stem.replace('-', '_')}")
     tally = compare(subject(file, plan, tmp_path), limit=PER_EVENT)
     report(request, tally, file)
+
+
+def _validate_builds(plan: ir.Plan) -> bool:
+    """False for the names test_validate_builds_for_quoted_field_names is about."""
+    try:
+        Checker(plan)
+    except ValueError:
+        return False
+    return True
 
 
 def _fuzzed_plans(count: int) -> list[ir.Plan]:
@@ -674,7 +698,7 @@ def _fuzzed_plans(count: int) -> list[ir.Plan]:
         if len(found) < count:
             text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=1000)
             loaded = load_plan_text(text, "fuzz.yaml")
-            if loaded.plan is not None:
+            if loaded.plan is not None and _validate_builds(loaded.plan):
                 found.append(loaded.plan)
 
     collect()

@@ -104,18 +104,21 @@ def _strict_roots(schema: Any, handler: GetCoreSchemaHandler) -> None:
     this, ``["5"]`` passes for ``list[int]`` items. Each is rebuilt once with PlanModel's rules."""
     for cls in _root_models(schema, handler, set()):
         if cls.model_config.get("strict") is not True:
-            cls.model_config.update(strict=True, allow_inf_nan=False)
+            cls.model_config["strict"] = True
+            cls.model_config["allow_inf_nan"] = False
             setattr(cls, "__get_pydantic_core_schema__", classmethod(_plan_schema))
             cls.model_rebuild(force=True)
 
 
-def _root_models(schema: Any, handler: GetCoreSchemaHandler, found: set[type]) -> set[type]:
+def _root_models(
+    schema: Any, handler: GetCoreSchemaHandler, found: set[type[BaseModel]]
+) -> set[type[BaseModel]]:
     if isinstance(schema, list):
         for item in schema:
             _root_models(item, handler, found)
     elif isinstance(schema, dict):
         if schema.get("type") == "definition-ref":
-            schema = handler.resolve_ref_schema(schema)  # type: ignore[arg-type]
+            schema = handler.resolve_ref_schema(schema)
         if schema.get("type") == "model" and schema.get("root_model"):
             cls = schema["cls"]
             if cls.__module__.startswith(_PACKAGE) and cls not in found:
