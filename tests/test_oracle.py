@@ -83,6 +83,7 @@ events:
       tags: {type: array, items: {type: string, min_length: 1}, unique_items: true, max_items: 3}
       grid: {type: array, items: {type: array, items: {type: integer}, unique_items: true}}
       anything: {type: any}
+      closed: {type: object, properties: {}}
       either: {type: [string, integer]}
 traits:
   customer_id: {type: string, required: true}
@@ -468,7 +469,7 @@ def _kwargs(target: Target, payload: dict[str, Any]) -> dict[str, Any]:
         else:
             extra[key] = value
     if extra:
-        kwargs["extra"] = extra
+        kwargs["unplanned"] = extra
     return kwargs
 
 

@@ -222,6 +222,7 @@ events:
       tags: {type: array, items: {type: string, min_length: 1}, unique_items: true}
       grid: {type: array, items: {type: array, items: {type: integer}, unique_items: true}}
       blobs: {type: array, unique_items: true}
+      closed: {type: object, properties: {}}
   Closed Event:
     properties:
       note: {type: string}
@@ -291,15 +292,15 @@ def test_items_of_constrained_arrays_are_strict(rules: ModuleType, item: Any) ->
     assert not _accepts(rules.SizePickedProperties, grid=[[item]])
 
 
-def test_extra_properties_pass_through_an_open_event(rules: ModuleType) -> None:
+def test_unplanned_properties_pass_through_an_open_event(rules: ModuleType) -> None:
     client = Recorder()
     tracker = rules.Tracker(client, mode="strict")
-    tracker.size_picked(anonymous_id="a1", size=1.5, extra={"campaign": "spring"})
+    tracker.size_picked(anonymous_id="a1", size=1.5, unplanned={"campaign": "spring"})
     assert client.calls[0]["properties"] == {"size": 1.5, "campaign": "spring"}
-    with pytest.raises(rules.TrackingPlanViolation, match="extra"):
-        tracker.closed_event(user_id="u1", extra={"campaign": "spring"})
+    with pytest.raises(rules.TrackingPlanViolation, match="campaign"):
+        tracker.closed_event(user_id="u1", unplanned={"campaign": "spring"})
     with pytest.raises(TypeError, match="planned"):
-        tracker.size_picked(anonymous_id="a1", extra={"size": 1.5})
+        tracker.size_picked(anonymous_id="a1", unplanned={"size": 1.5})
 
 
 def test_identify_with_a_primary_id_trait_other_than_user_id_is_a_violation(
@@ -336,3 +337,13 @@ def test_tracker_docstrings_are_indented_and_describe_every_argument() -> None:
             assert line.startswith("    ") and not line.startswith("     "), (method.name, line)
             name, _, text = line.strip().partition(": ")
             assert text and text.split(" ")[0] != name, (method.name, line)
+
+
+def test_an_object_with_no_planned_properties_takes_only_an_empty_object(
+    rules: ModuleType,
+) -> None:
+    """`properties: {}` publishes `additionalProperties: false`; the model said dict[str, Any]."""
+    assert _accepts(rules.SizePickedProperties, closed={})
+    assert not _accepts(rules.SizePickedProperties, closed={"x": 1})
+    with pytest.raises(rules.TrackingPlanViolation):
+        rules.Tracker(Recorder(), mode="strict").size_picked(anonymous_id="a", closed={"x": 1})

@@ -316,6 +316,8 @@ def _checks(t: ir.FieldType) -> tuple[tuple[int, str, tuple[ir.Scalar, ...]], ..
             out.append((depth, "enum", tuple(v for v in t.bounds.enum if v is not None)))
         if t.bounds.unique_items:
             out.append((depth, "unique", ()))
+        if t.kind is ir.Kind.OBJECT and not t.fields and not t.additional_properties:
+            out.append((depth, "empty", ()))  # `properties: {}`: only {} (a dict to pydantic)
         if t.kind is not ir.Kind.ARRAY or t.items is None:
             break
         t, depth = t.items, depth + 1

@@ -2,7 +2,8 @@
 """What each model checks beyond its annotations, read by ``PlanModel`` (``_runtime.py``).
 
 JSON Schema rules a Python annotation cannot state: ``unique`` (``uniqueItems``, by JSON
-equality) and ``enum`` for numbers (``Literal`` takes ``True`` for 1 and cannot hold 0.5).
+equality), ``enum`` for numbers (``Literal`` takes ``True`` for 1 and cannot hold 0.5) and
+``empty`` (an object with no planned properties that is not open: only ``{}``).
 ``(depth, rule, members)``: depth counts the arrays around the checked value (0: the field).
 """
 

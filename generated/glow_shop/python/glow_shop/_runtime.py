@@ -106,7 +106,7 @@ def _strict_roots(schema: Any, handler: GetCoreSchemaHandler) -> None:
         if cls.model_config.get("strict") is not True:
             cls.model_config["strict"] = True
             cls.model_config["allow_inf_nan"] = False
-            setattr(cls, "__get_pydantic_core_schema__", classmethod(_plan_schema))
+            cls.__get_pydantic_core_schema__ = classmethod(_plan_schema)  # type: ignore[method-assign,assignment]
             cls.model_rebuild(force=True)
 
 
@@ -173,6 +173,10 @@ def _add_checks(schema: Any, model: str, checks: Mapping[str, tuple[Check, ...]]
                     holder["schema"] = core_schema.no_info_before_validator_function(
                         _nested(depth, _enum_check(values)), holder["schema"]
                     )
+                elif rule == "empty":
+                    holder["schema"] = core_schema.no_info_after_validator_function(
+                        _nested(depth, _empty_check), holder["schema"]
+                    )
                 else:
                     holder["schema"] = core_schema.no_info_after_validator_function(
                         _nested(depth, _unique_check), holder["schema"]
@@ -208,6 +212,16 @@ def _enum_check(members: tuple[Any, ...]) -> Callable[[Any], None]:
             )
 
     return check
+
+
+def _empty_check(value: Any) -> None:
+    """An object the plan gives no properties and does not open: only ``{}``."""
+    if isinstance(value, Mapping) and value:
+        raise PydanticCustomError(
+            "extra_forbidden",
+            "no properties allowed here, got {keys}",
+            {"keys": ", ".join(map(repr, value))},
+        )
 
 
 def _unique_check(value: Any) -> None:
@@ -397,7 +411,7 @@ class TrackerBase:
     plan_name: str = ""
     plan_version: str = ""
     user_id_pattern: str | None = None
-    primary_id_trait: str | None = None  # the trait that must equal ``userId`` in identify
+    _primary_id_trait: str | None = None  # the trait that must equal ``userId`` in identify
     events: ClassVar[dict[str, tuple[str, bool]]] = {}  # model class → (event, anonymous ok)
 
     def __init__(
@@ -595,7 +609,7 @@ class TrackerBase:
             )
 
     def _primary_id(self, traits: Mapping[str, Any], user_id: str | None) -> None:
-        primary = self.primary_id_trait
+        primary = self._primary_id_trait
         value = traits.get(primary, MISSING) if primary else MISSING
         if value is not MISSING and value != user_id:
             raise TrackingPlanViolation(
@@ -606,18 +620,18 @@ class TrackerBase:
             )
 
     @staticmethod
-    def _with_extra(values: dict[str, Any], extra: Mapping[str, Any] | None) -> dict[str, Any]:
-        """The planned values and ``extra``, the unplanned ones (checked like any other)."""
-        if extra is None:
+    def _with_extra(values: dict[str, Any], unplanned: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The planned values and the ``unplanned`` ones (checked like any other)."""
+        if unplanned is None:
             return values
-        if not isinstance(extra, Mapping):
-            raise TypeError(f"extra must be a mapping, not {type(extra).__name__}")
-        planned = [key for key in extra if key in values]
+        if not isinstance(unplanned, Mapping):
+            raise TypeError(f"unplanned must be a mapping, not {type(unplanned).__name__}")
+        planned = [key for key in unplanned if key in values]
         if planned:
             raise TypeError(
-                f"extra: {planned[0]!r} is planned: pass it as its own keyword argument"
+                f"unplanned: {planned[0]!r} is planned: pass it as its own keyword argument"
             )
-        return {**values, **extra}
+        return {**values, **unplanned}
 
     def _violated(self, violation: TrackingPlanViolation, always_report: bool = False) -> None:
         if self.mode == "strict":

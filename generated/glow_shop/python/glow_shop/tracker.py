@@ -27,7 +27,7 @@ class Tracker(TrackerBase):
 
     plan_name = "glow_shop"
     plan_version = "1.2.0"
-    primary_id_trait = "customer_id"
+    _primary_id_trait = "customer_id"
     user_id_pattern = "^c_[0-9a-z]{6,}$"
     events: ClassVar[dict[str, tuple[str, bool]]] = {
         "CartViewedProperties": ("Cart Viewed", True),
@@ -54,7 +54,7 @@ class Tracker(TrackerBase):
         total_orders: int | MISSING = MISSING,
         subscription_status: Literal["none", "active", "paused", "cancelled"] | MISSING = MISSING,
         created_at: datetime | MISSING = MISSING,
-        extra: Mapping[str, Any] | None = None,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Identify a person; traits become Customer.io person attributes.
@@ -70,7 +70,7 @@ class Tracker(TrackerBase):
             total_orders: (no description in the plan) Optional.
             subscription_status: (no description in the plan) One of: none, active, paused, cancelled. Optional.
             created_at: When the account was created Optional.
-            extra: Traits the plan does not list: a violation, the plan lists every trait.
+            unplanned: Traits the plan does not list: a violation, the plan lists every trait.
         """
         from .traits import IdentifyTraits
 
@@ -88,7 +88,7 @@ class Tracker(TrackerBase):
                     "subscription_status": subscription_status,
                     "created_at": created_at,
                 },
-                extra,
+                unplanned,
             ),
             user_id,
             anonymous_id,
@@ -105,7 +105,7 @@ class Tracker(TrackerBase):
         currency: str,
         products: list[Product],
         platform: Literal["web", "ios", "android", "backend"],
-        extra: Mapping[str, Any] | None = None,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Cart Viewed.
@@ -120,7 +120,7 @@ class Tracker(TrackerBase):
             currency: ISO 4217 currency code.
             products: Line items, in the order the shopper sees them.
             platform: Which producer sent the event. One of: web, ios, android, backend.
-            extra: Properties the plan does not list: a violation, this event allows none.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.cart_viewed import CartViewedProperties
 
@@ -135,7 +135,7 @@ class Tracker(TrackerBase):
                     "products": products,
                     "platform": platform,
                 },
-                extra,
+                unplanned,
             ),
             True,
             user_id,
@@ -155,7 +155,7 @@ class Tracker(TrackerBase):
         products: list[Product],
         platform: Literal["web", "ios", "android", "backend"],
         coupon: str | MISSING = MISSING,
-        extra: Mapping[str, Any] | None = None,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Checkout Started.
@@ -172,7 +172,7 @@ class Tracker(TrackerBase):
             products: Line items, in the order the shopper sees them.
             platform: Which producer sent the event. One of: web, ios, android, backend.
             coupon: Coupon code entered, if any Optional.
-            extra: Properties the plan does not list: a violation, this event allows none.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.checkout_started import CheckoutStartedProperties
 
@@ -189,7 +189,7 @@ class Tracker(TrackerBase):
                     "platform": platform,
                     "coupon": coupon,
                 },
-                extra,
+                unplanned,
             ),
             False,
             user_id,
@@ -213,7 +213,7 @@ class Tracker(TrackerBase):
         discount: float | MISSING = MISSING,
         coupon: str | MISSING = MISSING,
         payment_method: Literal["card", "paypal", "apple_pay", "gift_card"] | MISSING = MISSING,
-        extra: Mapping[str, Any] | None = None,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Order Completed.
@@ -234,7 +234,7 @@ class Tracker(TrackerBase):
             discount: Total discount applied Optional.
             coupon: Coupon code entered, if any Optional.
             payment_method: (no description in the plan) One of: card, paypal, apple_pay, gift_card. Optional.
-            extra: Properties the plan does not list: a violation, this event allows none.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.order_completed import OrderCompletedProperties
 
@@ -255,7 +255,7 @@ class Tracker(TrackerBase):
                     "coupon": coupon,
                     "payment_method": payment_method,
                 },
-                extra,
+                unplanned,
             ),
             False,
             user_id,
@@ -277,7 +277,7 @@ class Tracker(TrackerBase):
         currency: str,
         platform: Literal["web", "ios", "android", "backend"],
         category: Literal["Skincare", "Haircare", "Bodycare", "Sets"] | MISSING = MISSING,
-        extra: Mapping[str, Any] | None = None,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Product Added.
@@ -296,7 +296,7 @@ class Tracker(TrackerBase):
             currency: ISO 4217 currency code.
             platform: Which producer sent the event. One of: web, ios, android, backend.
             category: Normalized merchandising taxonomy. One of: Skincare, Haircare, Bodycare, Sets. Optional.
-            extra: Properties the plan does not list: a violation, this event allows none.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.product_added import ProductAddedProperties
 
@@ -315,7 +315,7 @@ class Tracker(TrackerBase):
                     "platform": platform,
                     "category": category,
                 },
-                extra,
+                unplanned,
             ),
             True,
             user_id,
@@ -335,7 +335,7 @@ class Tracker(TrackerBase):
         price: float,
         currency: str,
         platform: Literal["web", "ios", "android", "backend"],
-        extra: Mapping[str, Any] | None = None,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Product Viewed.
@@ -352,7 +352,7 @@ class Tracker(TrackerBase):
             price: Unit price shown
             currency: ISO 4217 currency code.
             platform: Which producer sent the event. One of: web, ios, android, backend.
-            extra: Properties the plan does not list: a violation, this event allows none.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.product_viewed import ProductViewedProperties
 
@@ -369,7 +369,7 @@ class Tracker(TrackerBase):
                     "currency": currency,
                     "platform": platform,
                 },
-                extra,
+                unplanned,
             ),
             True,
             user_id,
@@ -389,7 +389,7 @@ class Tracker(TrackerBase):
         expected_run_out_at: datetime,
         reorder_url: str,
         platform: Literal["web", "ios", "android", "backend"],
-        extra: Mapping[str, Any] | None = None,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Replenishment Due.
@@ -406,7 +406,7 @@ class Tracker(TrackerBase):
             expected_run_out_at: (no description in the plan)
             reorder_url: (no description in the plan)
             platform: Which producer sent the event. One of: web, ios, android, backend.
-            extra: Properties the plan does not list: a violation, this event allows none.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.replenishment_due import ReplenishmentDueProperties
 
@@ -423,7 +423,7 @@ class Tracker(TrackerBase):
                     "reorder_url": reorder_url,
                     "platform": platform,
                 },
-                extra,
+                unplanned,
             ),
             False,
             user_id,
@@ -440,7 +440,7 @@ class Tracker(TrackerBase):
         reason: Literal["too_much_product", "too_expensive", "did_not_work", "other"],
         platform: Literal["web", "ios", "android", "backend"],
         comment: str | MISSING = MISSING,
-        extra: Mapping[str, Any] | None = None,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Subscription Cancelled.
@@ -454,7 +454,7 @@ class Tracker(TrackerBase):
             reason: (no description in the plan) One of: too_much_product, too_expensive, did_not_work, other.
             platform: Which producer sent the event. One of: web, ios, android, backend.
             comment: Free text from the cancel form Optional.
-            extra: Properties the plan does not list: a violation, this event allows none.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.subscription_cancelled import SubscriptionCancelledProperties
 
@@ -468,7 +468,7 @@ class Tracker(TrackerBase):
                     "platform": platform,
                     "comment": comment,
                 },
-                extra,
+                unplanned,
             ),
             False,
             user_id,
@@ -487,7 +487,7 @@ class Tracker(TrackerBase):
         interval_days: int,
         next_delivery_at: datetime,
         platform: Literal["web", "ios", "android", "backend"],
-        extra: Mapping[str, Any] | None = None,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Subscription Started.
@@ -503,7 +503,7 @@ class Tracker(TrackerBase):
             interval_days: (no description in the plan)
             next_delivery_at: (no description in the plan)
             platform: Which producer sent the event. One of: web, ios, android, backend.
-            extra: Properties the plan does not list: a violation, this event allows none.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.subscription_started import SubscriptionStartedProperties
 
@@ -519,7 +519,7 @@ class Tracker(TrackerBase):
                     "next_delivery_at": next_delivery_at,
                     "platform": platform,
                 },
-                extra,
+                unplanned,
             ),
             False,
             user_id,
