@@ -103,7 +103,13 @@ def test_registry_is_read_from_the_templates() -> None:
     registry = reserved()
     # from tracker.py.j2 / _runtime.py.j2 / __init__.py.j2, not from a list in codegen
     assert {"events", "user_id_pattern", "for_segment", "_track"} <= registry.tracker_attributes
-    assert {"self", "user_id", "anonymous_id", "options"} == registry.tracker_parameters
+    assert {
+        "self",
+        "user_id",
+        "anonymous_id",
+        "unplanned",
+        "options",
+    } == registry.tracker_parameters
     assert {"TrackerBase", "Email", "PlanModel", "PLAN_NAME", "ClassVar"} <= registry.module_names
     assert {"Field", "AwareDatetime", "Literal", "Any"} <= registry.model_imports
     assert "model_config" in registry.model_attributes
@@ -202,8 +208,8 @@ def test_reserved_wire_names_send_under_their_wire_names(batch: Path) -> None:
     assert sink.calls[0]["properties"] == {
         "self": "s", "json": "j", "str": "t", "class": "c", "user_id": "u"
     }  # fmt: skip
-    tracker.identify(user_id="u1", customer_id="c", self_="me", options_="o")
-    assert sink.calls[1]["traits"] == {"customer_id": "c", "self": "me", "options": "o"}
+    tracker.identify(user_id="u1", customer_id="u1", self_="me", options_="o")
+    assert sink.calls[1]["traits"] == {"customer_id": "u1", "self": "me", "options": "o"}
 
 
 def test_string_timestamps_are_datetimes_in_tracker_and_model(batch: Path) -> None:

@@ -205,4 +205,145 @@ def test_runtime_is_mypy_strict_clean_without_the_client_packages(tmp_path: Path
     result = subprocess.run(command, cwd=SDK_DIR, env=env, capture_output=True, text=True)
     ours = [line for line in result.stdout.splitlines() if line.startswith("glow_shop")]
     assert ours == []
-    assert "checked 15 source files" in result.stdout or "Success" in result.stdout
+    assert "checked 16 source files" in result.stdout or "Success" in result.stdout
+
+
+# -- found by the differential oracle (tests/test_oracle.py) ----------------------------------
+
+RULES_PLAN = """
+plan: {name: Rules, slug: rules_plan, version: 1.0.0}
+identity: {primary_id: customer_id, anonymous_allowed: [Size Picked]}
+events:
+  Size Picked:
+    additional_properties: true
+    properties:
+      size: {type: number, enum: [0.5, 1.0, 1.5, 5]}
+      count: {type: integer, enum: [1, 2]}
+      tags: {type: array, items: {type: string, min_length: 1}, unique_items: true}
+      grid: {type: array, items: {type: array, items: {type: integer}, unique_items: true}}
+      blobs: {type: array, unique_items: true}
+      closed: {type: object, properties: {}}
+  Closed Event:
+    properties:
+      note: {type: string}
+traits:
+  customer_id: {type: string, required: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
+    out = write_sdk(plan_from(RULES_PLAN), tmp_path_factory.mktemp("rules"))
+    return import_sdk(out, "rules_plan")
+
+
+def _accepts(model: Any, **values: Any) -> bool:
+    try:
+        model(**values)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("items", "ok"),
+    [
+        (["a", "b"], True),
+        (["a", "a"], False),
+        ([1, 1.0], False),  # JSON equality: 1 equals 1.0
+        ([1, True], True),  # ... and true is not 1
+        ([{"a": 1}, {"a": 1.0}], False),
+        ([[1], [1]], False),
+    ],
+)
+def test_unique_items_are_enforced_by_json_equality(
+    rules: ModuleType, items: list[Any], ok: bool
+) -> None:
+    model = rules.SizePickedProperties
+    assert _accepts(model, blobs=items) is ok
+    if all(isinstance(i, str) for i in items):
+        assert _accepts(model, tags=items) is ok
+
+
+def test_unique_items_inside_nested_arrays_and_after_assignment(rules: ModuleType) -> None:
+    model = rules.SizePickedProperties
+    assert _accepts(model, grid=[[1, 2], [2, 1]])
+    assert not _accepts(model, grid=[[1, 1]])
+    instance = model(tags=["a"])
+    with pytest.raises(ValidationError, match="uniqueItems"):
+        instance.tags = ["a", "a"]
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"), [(0.5, True), (5, True), (5.0, True), (1, True), (0.7, False), (True, False)]
+)
+def test_number_enums_accept_exactly_their_members(rules: ModuleType, value: Any, ok: bool) -> None:
+    assert _accepts(rules.SizePickedProperties, size=value) is ok
+
+
+@pytest.mark.parametrize(("value", "ok"), [(1, True), (2.0, True), (True, False), (3, False)])
+def test_integer_enums_reject_true_for_one(rules: ModuleType, value: Any, ok: bool) -> None:
+    assert _accepts(rules.SizePickedProperties, count=value) is ok
+
+
+@pytest.mark.parametrize("item", ["5", True, math.nan])
+def test_items_of_constrained_arrays_are_strict(rules: ModuleType, item: Any) -> None:
+    """datamodel-code-generator wraps such items in RootModel classes, which were lax."""
+    assert not _accepts(rules.SizePickedProperties, grid=[[item]])
+
+
+def test_unplanned_properties_pass_through_an_open_event(rules: ModuleType) -> None:
+    client = Recorder()
+    tracker = rules.Tracker(client, mode="strict")
+    tracker.size_picked(anonymous_id="a1", size=1.5, unplanned={"campaign": "spring"})
+    assert client.calls[0]["properties"] == {"size": 1.5, "campaign": "spring"}
+    with pytest.raises(rules.TrackingPlanViolation, match="campaign"):
+        tracker.closed_event(user_id="u1", unplanned={"campaign": "spring"})
+    with pytest.raises(TypeError, match="planned"):
+        tracker.size_picked(anonymous_id="a1", unplanned={"size": 1.5})
+
+
+def test_identify_with_a_primary_id_trait_other_than_user_id_is_a_violation(
+    rules: ModuleType,
+) -> None:
+    client, seen = Recorder(), []
+    with pytest.raises(rules.TrackingPlanViolation, match="customer_id"):
+        rules.Tracker(client, mode="strict").identify(user_id="c_1", customer_id="c_2")
+    rules.Tracker(client, mode="report", on_violation=seen.append).identify(
+        user_id="c_1", customer_id="c_2"
+    )
+    assert len(client.calls) == 1 and seen[0].field == "traits.customer_id"
+    rules.Tracker(client, mode="strict").identify(user_id="c_1", customer_id="c_1")
+
+
+def test_an_email_as_user_id_is_a_violation(rules: ModuleType) -> None:
+    with pytest.raises(rules.TrackingPlanViolation, match="email"):
+        rules.Tracker(Recorder(), mode="strict").closed_event(user_id="jane@example.com")
+
+
+def test_tracker_docstrings_are_indented_and_describe_every_argument() -> None:
+    source = (SDK_DIR / "glow_shop" / "tracker.py").read_text(encoding="utf-8")
+    import ast
+
+    tree = ast.parse(source)
+    tracker = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Tracker")
+    for method in (n for n in tracker.body if isinstance(n, ast.FunctionDef)):
+        doc = ast.get_docstring(method)
+        assert doc is not None, method.name
+        lines = doc.splitlines()
+        args = lines.index("Args:")
+        assert all(not line.startswith(" ") for line in lines[:args]), (method.name, doc)
+        for line in lines[args + 1 :]:
+            assert line.startswith("    ") and not line.startswith("     "), (method.name, line)
+            name, _, text = line.strip().partition(": ")
+            assert text and text.split(" ")[0] != name, (method.name, line)
+
+
+def test_an_object_with_no_planned_properties_takes_only_an_empty_object(
+    rules: ModuleType,
+) -> None:
+    """`properties: {}` publishes `additionalProperties: false`; the model said dict[str, Any]."""
+    assert _accepts(rules.SizePickedProperties, closed={})
+    assert not _accepts(rules.SizePickedProperties, closed={"x": 1})
+    with pytest.raises(rules.TrackingPlanViolation):
+        rules.Tracker(Recorder(), mode="strict").size_picked(anonymous_id="a", closed={"x": 1})

@@ -61,7 +61,7 @@ def pascal(name: str) -> str:
 # plan-level defaults it checks (tests/test_sdk_reserved.py asserts they cover the registry).
 # A field: Python keywords, the arguments every tracker method has, pydantic BaseModel
 # attributes, and builtin types generated annotations use (a field must not shadow them).
-_TRACKER_ARGUMENTS = ("self", "user_id", "anonymous_id", "options")
+_TRACKER_ARGUMENTS = ("self", "user_id", "anonymous_id", "unplanned", "options")
 _ANNOTATION_BUILTINS = (
     "bool",
     "bytes",

@@ -41,6 +41,9 @@ class PyField:
     description: str
     allowed: str  # "Skincare, Haircare" or ""
     location: Location
+    # What the model checks beyond the annotation (the runtime reads these from _constraints.py):
+    # (depth, "enum" | "unique", members), depth counting the arrays around the checked value.
+    checks: tuple[tuple[int, str, tuple[ir.Scalar, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Method:
     model: str
     module: str  # stem under events/
     anonymous_allowed: bool
+    additional_properties: bool  # the method's ``extra`` keyword is welcome
     params: tuple[PyField, ...]  # required first, plan order within
     description: str
     deprecated: str | None
@@ -95,6 +99,15 @@ class ModelPlan:
             for f in c.fields
             if f.name != f.wire
         }
+
+    @cached_property
+    def checks(self) -> dict[str, dict[str, tuple[tuple[int, str, tuple[ir.Scalar, ...]], ...]]]:
+        """``{"module.Class": {field: checks}}`` for the runtime's ``_constraints.py``."""
+        out = {
+            f"{c.module}.{c.name}": {f.name: f.checks for f in c.fields if f.checks}
+            for c in self.classes
+        }
+        return {key: fields for key, fields in out.items() if fields}
 
     @cached_property
     def exports(self) -> dict[str, str]:
@@ -171,6 +184,7 @@ def build(plan: ir.Plan) -> ModelPlan:
                 model=model,
                 module=e.code_name,
                 anonymous_allowed=e.anonymous_allowed,
+                additional_properties=e.additional_properties,
                 params=_required_first(root.fields),
                 description=e.doc.description,
                 deprecated=e.doc.deprecated,
@@ -212,6 +226,7 @@ def _object(
                 description=f.doc.description,
                 allowed=", ".join(str(v) for v in (_unwrap(f.type).bounds.enum or ())),
                 location=f.location,
+                checks=_checks(f.type),
             )
         )
     out[index] = PyClass(name, module, path, owner, tuple(py_fields), location)
@@ -290,6 +305,26 @@ def _enum_annotation(t: ir.FieldType) -> str:
 
 def _literal(value: ir.Scalar) -> str:
     return py_str(value) if isinstance(value, str) else repr(value)
+
+
+def _checks(t: ir.FieldType) -> tuple[tuple[int, str, tuple[ir.Scalar, ...]], ...]:
+    """JSON Schema rules the generated annotation cannot state: ``uniqueItems`` (dropped by
+    datamodel-code-generator) and number enums (``Literal`` takes ``True`` for 1 and cannot
+    hold 0.5)."""
+    out: list[tuple[int, str, tuple[ir.Scalar, ...]]] = []
+    depth = 0
+    while not t.type_ref:
+        numeric = t.kind in (ir.Kind.INTEGER, ir.Kind.NUMBER)
+        if numeric and t.bounds.enum is not None:
+            out.append((depth, "enum", tuple(v for v in t.bounds.enum if v is not None)))
+        if t.bounds.unique_items:
+            out.append((depth, "unique", ()))
+        if t.kind is ir.Kind.OBJECT and not t.fields and not t.additional_properties:
+            out.append((depth, "empty", ()))  # `properties: {}`: only {} (a dict to pydantic)
+        if t.kind is not ir.Kind.ARRAY or t.items is None:
+            break
+        t, depth = t.items, depth + 1
+    return tuple(out)
 
 
 def _unwrap(t: ir.FieldType) -> ir.FieldType:

@@ -27,6 +27,7 @@ _TEMPLATES = (
     ("python/tracker.py.j2", "tracker.py"),
     ("python/__init__.py.j2", "__init__.py"),
     ("python/events__init__.py.j2", "events/__init__.py"),
+    ("python/_constraints.py.j2", "_constraints.py"),
 )
 
 
@@ -59,6 +60,7 @@ def template_context(plan: ir.Plan, names: ModelPlan | None = None) -> dict[str,
         "type_imports": names.type_imports,
         "traits_class": TRAITS_CLASS,
         "exports": names.exports,
+        "checks": names.checks,
         "typing_names": names.typing_names,
         "uses_datetime": names.datetime_names,
         "uses_missing": any(not p.required for p in names.params),

@@ -48,10 +48,16 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     GetCoreSchemaHandler,
+    RootModel,
     TypeAdapter,
     ValidationError,
 )
-from pydantic_core import PydanticCustomError, PydanticSerializationError, core_schema
+from pydantic_core import (
+    PydanticCustomError,
+    PydanticSerializationError,
+    core_schema,
+    to_jsonable_python,
+)
 
 from ._formats import CHECKERS, compile_pattern
 
@@ -92,6 +98,37 @@ def _ecma_patterns(schema: Any) -> Any:
     return out
 
 
+def _strict_roots(schema: Any, handler: GetCoreSchemaHandler) -> None:
+    """datamodel-code-generator wraps constrained array items in ``RootModel`` classes, which
+    do not inherit PlanModel's config (and pydantic reuses their own validators): without
+    this, ``["5"]`` passes for ``list[int]`` items. Each is rebuilt once with PlanModel's rules."""
+    for cls in _root_models(schema, handler, set()):
+        if cls.model_config.get("strict") is not True:
+            cls.model_config["strict"] = True
+            cls.model_config["allow_inf_nan"] = False
+            cls.__get_pydantic_core_schema__ = classmethod(_plan_schema)  # type: ignore[method-assign,assignment]
+            cls.model_rebuild(force=True)
+
+
+def _root_models(
+    schema: Any, handler: GetCoreSchemaHandler, found: set[type[BaseModel]]
+) -> set[type[BaseModel]]:
+    if isinstance(schema, list):
+        for item in schema:
+            _root_models(item, handler, found)
+    elif isinstance(schema, dict):
+        if schema.get("type") == "definition-ref":
+            schema = handler.resolve_ref_schema(schema)
+        if schema.get("type") == "model" and schema.get("root_model"):
+            cls = schema["cls"]
+            if cls.__module__.startswith(_PACKAGE) and cls not in found:
+                found.add(cls)
+        for key, value in schema.items():
+            if key != "cls":
+                _root_models(value, handler, found)
+    return found
+
+
 def _pattern_check(pattern: str) -> Callable[[str], str]:
     find = compile_pattern(pattern).find
 
@@ -105,6 +142,134 @@ def _pattern_check(pattern: str) -> Callable[[str], str]:
         return value
 
     return check
+
+
+# What a field checks beyond its annotation, from ``_constraints.py``: ``(depth, rule, values)``
+# where depth counts the arrays around the checked value (0: the field itself).
+Check = tuple[int, str, tuple[Any, ...]]
+_PACKAGE = (__package__ or "") + "."
+
+
+def _plan_checks() -> Mapping[str, Mapping[str, tuple[Check, ...]]]:
+    # imported by name when the first model is built: _constraints holds the plan's table
+    table: Mapping[str, Mapping[str, tuple[Check, ...]]] = importlib.import_module(
+        _PACKAGE + "_constraints"
+    ).CHECKS
+    return table
+
+
+def _add_checks(schema: Any, model: str, checks: Mapping[str, tuple[Check, ...]]) -> bool:
+    """Wrap the fields of ``model``'s own ``model-fields`` schema with their plan checks."""
+    if isinstance(schema, list):
+        return any(_add_checks(item, model, checks) for item in schema)
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("type") == "model-fields" and schema.get("model_name") == model:
+        for name, field_checks in checks.items():
+            field = schema["fields"][name]
+            holder = field["schema"] if field["schema"]["type"] == "default" else field
+            for depth, rule, values in field_checks:
+                if rule == "enum":  # before: strict Literal[1] would turn True into 1
+                    holder["schema"] = core_schema.no_info_before_validator_function(
+                        _nested(depth, _enum_check(values)), holder["schema"]
+                    )
+                elif rule == "empty":
+                    holder["schema"] = core_schema.no_info_after_validator_function(
+                        _nested(depth, _empty_check), holder["schema"]
+                    )
+                else:
+                    holder["schema"] = core_schema.no_info_after_validator_function(
+                        _nested(depth, _unique_check), holder["schema"]
+                    )
+        return True
+    return any(_add_checks(value, model, checks) for value in schema.values())
+
+
+def _nested(depth: int, check: Callable[[Any], None]) -> Callable[[Any], Any]:
+    def run(value: Any, level: int = depth) -> Any:
+        if isinstance(value, RootModel):  # datamodel-code-generator's wrapper of constrained items
+            value = value.root
+        if level == 0:
+            if value is not None and value is not MISSING:
+                check(value)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                run(item, level - 1)
+        return value
+
+    return run
+
+
+def _enum_check(members: tuple[Any, ...]) -> Callable[[Any], None]:
+    keys = {_json_key(m) for m in members}
+
+    def check(value: Any) -> None:
+        if _json_key(value) not in keys:
+            raise PydanticCustomError(
+                "enum",
+                "Input should be one of {expected}",
+                {"expected": ", ".join(map(repr, members))},
+            )
+
+    return check
+
+
+def _empty_check(value: Any) -> None:
+    """An object the plan gives no properties and does not open: only ``{}``."""
+    if isinstance(value, Mapping) and value:
+        raise PydanticCustomError(
+            "extra_forbidden",
+            "no properties allowed here, got {keys}",
+            {"keys": ", ".join(map(repr, value))},
+        )
+
+
+def _unique_check(value: Any) -> None:
+    """JSON Schema's ``uniqueItems``: JSON equality, so 1 equals 1.0 and ``true`` is not 1."""
+    if not isinstance(value, list | tuple):
+        return
+    seen: dict[Any, int] = {}
+    for index, item in enumerate(value):
+        key = _json_key(item)
+        if key in seen:
+            raise PydanticCustomError(
+                "unique_items",
+                "items {first} and {second} are equal (uniqueItems)",
+                {"first": seen[key], "second": index},
+            )
+        seen[key] = index
+
+
+def _json_key(value: Any) -> Any:
+    """A hashable key equal for exactly the values JSON counts as equal."""
+    if isinstance(value, bool) or value is None:
+        return ("literal", value)
+    if isinstance(value, int | float):
+        return ("number", value)  # 1 == 1.0 and hash(1) == hash(1.0)
+    if isinstance(value, str):
+        return ("string", value)
+    if isinstance(value, list | tuple):
+        return ("array", tuple(_json_key(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("object", frozenset((k, _json_key(v)) for k, v in value.items()))
+    try:  # models, datetimes, enums: as they are sent
+        return _json_key(to_jsonable_python(value, by_alias=True))
+    except PydanticSerializationError:
+        return ("object", id(value))
+
+
+def _plan_schema(
+    cls: type[BaseModel], source: type[BaseModel], handler: GetCoreSchemaHandler
+) -> core_schema.CoreSchema:
+    """A model's core schema with the plan's rules: ECMA-262 patterns, strict item wrappers,
+    and the checks of ``_constraints.py``."""
+    schema: core_schema.CoreSchema = _ecma_patterns(handler(source))
+    _strict_roots(schema, handler)
+    key = source.__module__.removeprefix(_PACKAGE) + "." + source.__name__
+    checks = _plan_checks().get(key)
+    if checks:
+        _add_checks(schema, source.__name__, checks)
+    return schema
 
 
 class PlanModel(BaseModel):
@@ -126,8 +291,7 @@ class PlanModel(BaseModel):
     def __get_pydantic_core_schema__(
         cls, source: type[BaseModel], handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        schema: core_schema.CoreSchema = _ecma_patterns(handler(source))
-        return schema
+        return _plan_schema(cls, source, handler)
 
 
 def _format(name: str) -> Callable[[Any], Any]:
@@ -247,6 +411,7 @@ class TrackerBase:
     plan_name: str = ""
     plan_version: str = ""
     user_id_pattern: str | None = None
+    _primary_id_trait: str | None = None  # the trait that must equal ``userId`` in identify
     events: ClassVar[dict[str, tuple[str, bool]]] = {}  # model class → (event, anonymous ok)
 
     def __init__(
@@ -305,7 +470,7 @@ class TrackerBase:
             event, anonymous_allowed = self.events[model.__name__]
         except KeyError:
             raise TypeError(f"{model.__name__} is not an event of this tracking plan") from None
-        values = properties.model_dump(by_alias=True)
+        values = properties.model_dump(by_alias=True, warnings=False)
         self._track(event, model, values, anonymous_allowed, user_id, anonymous_id, options)
 
     def flush(self) -> None:
@@ -367,6 +532,8 @@ class TrackerBase:
         try:
             if self.mode != "off":
                 self._identity(event, user_id, anonymous_id, anonymous_allowed)
+                if root == "traits":
+                    self._primary_id(values, user_id)
             payload = self._checked(event, root, model, values)
             envelope = self._envelope(event, options or TrackOptions())
         except TrackingPlanViolation as violation:
@@ -415,6 +582,13 @@ class TrackerBase:
         if user_id is not None:
             if not isinstance(user_id, str) or not user_id:
                 raise TrackingPlanViolation(event, "userId", "identity", "userId must be text")
+            if "@" in user_id:
+                raise TrackingPlanViolation(
+                    event,
+                    "userId",
+                    "identity",
+                    "userId is an email address: send the stable customer id; email is a trait",
+                )
             if self._user_id is not None and self._user_id.find(user_id) is None:
                 raise TrackingPlanViolation(
                     event,
@@ -433,6 +607,31 @@ class TrackerBase:
             raise TrackingPlanViolation(
                 event, "userId", "identity", "the plan requires a known user (userId) here"
             )
+
+    def _primary_id(self, traits: Mapping[str, Any], user_id: str | None) -> None:
+        primary = self._primary_id_trait
+        value = traits.get(primary, MISSING) if primary else MISSING
+        if value is not MISSING and value != user_id:
+            raise TrackingPlanViolation(
+                "identify",
+                f"traits.{primary}",
+                "identity",
+                f"{primary} {value!r} differs from userId {user_id!r}: they name one person",
+            )
+
+    @staticmethod
+    def _with_extra(values: dict[str, Any], unplanned: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The planned values and the ``unplanned`` ones (checked like any other)."""
+        if unplanned is None:
+            return values
+        if not isinstance(unplanned, Mapping):
+            raise TypeError(f"unplanned must be a mapping, not {type(unplanned).__name__}")
+        planned = [key for key in unplanned if key in values]
+        if planned:
+            raise TypeError(
+                f"unplanned: {planned[0]!r} is planned: pass it as its own keyword argument"
+            )
+        return {**values, **unplanned}
 
     def _violated(self, violation: TrackingPlanViolation, always_report: bool = False) -> None:
         if self.mode == "strict":

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import MISSING
 
@@ -26,6 +27,7 @@ class Tracker(TrackerBase):
 
     plan_name = "glow_shop"
     plan_version = "1.2.0"
+    _primary_id_trait = "customer_id"
     user_id_pattern = "^c_[0-9a-z]{6,}$"
     events: ClassVar[dict[str, tuple[str, bool]]] = {
         "CartViewedProperties": ("Cart Viewed", True),
@@ -52,36 +54,42 @@ class Tracker(TrackerBase):
         total_orders: int | MISSING = MISSING,
         subscription_status: Literal["none", "active", "paused", "cancelled"] | MISSING = MISSING,
         created_at: datetime | MISSING = MISSING,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Identify a person; traits become Customer.io person attributes.
 
         Args:
+            user_id: The person's customer_id (the ``customer_id`` trait must equal it).
             customer_id: Same value as userId; kept as an attribute for exports.
-            email: Marketing email address. Missing on some app sign-ups (see data-health segment).
-            phone: E.164 mobile number for SMS.
-            first_name: first_name
-            loyalty_tier: loyalty_tier One of: bronze, silver, gold, platinum.
-            last_order_at: Time of the most recent completed order
-            total_orders: total_orders
-            subscription_status: subscription_status One of: none, active, paused, cancelled.
-            created_at: When the account was created
+            email: Marketing email address. Missing on some app sign-ups (see data-health segment). Optional.
+            phone: E.164 mobile number for SMS. Optional.
+            first_name: (no description in the plan) Optional.
+            loyalty_tier: (no description in the plan) One of: bronze, silver, gold, platinum. Optional.
+            last_order_at: Time of the most recent completed order Optional.
+            total_orders: (no description in the plan) Optional.
+            subscription_status: (no description in the plan) One of: none, active, paused, cancelled. Optional.
+            created_at: When the account was created Optional.
+            unplanned: Traits the plan does not list: a violation, the plan lists every trait.
         """
         from .traits import IdentifyTraits
 
         self._identify(
             IdentifyTraits,
-            {
-                "customer_id": customer_id,
-                "email": email,
-                "phone": phone,
-                "first_name": first_name,
-                "loyalty_tier": loyalty_tier,
-                "last_order_at": last_order_at,
-                "total_orders": total_orders,
-                "subscription_status": subscription_status,
-                "created_at": created_at,
-            },
+            self._with_extra(
+                {
+                    "customer_id": customer_id,
+                    "email": email,
+                    "phone": phone,
+                    "first_name": first_name,
+                    "loyalty_tier": loyalty_tier,
+                    "last_order_at": last_order_at,
+                    "total_orders": total_orders,
+                    "subscription_status": subscription_status,
+                    "created_at": created_at,
+                },
+                unplanned,
+            ),
             user_id,
             anonymous_id,
             options,
@@ -97,30 +105,38 @@ class Tracker(TrackerBase):
         currency: str,
         products: list[Product],
         platform: Literal["web", "ios", "android", "backend"],
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Cart Viewed.
-                The cart page or drawer was opened with at least one item in it.
+
+        The cart page or drawer was opened with at least one item in it.
+
         May be sent with only ``anonymous_id`` (before identify).
-                Args:
-                    cart_id: Stable id of the cart; survives login so recovery can find the purchase.
-                    value: Cart total before shipping
-                    currency: ISO 4217 currency code.
-                    products: Line items, in the order the shopper sees them.
-                    platform: Which producer sent the event. One of: web, ios, android, backend.
+
+        Args:
+            cart_id: Stable id of the cart; survives login so recovery can find the purchase.
+            value: Cart total before shipping
+            currency: ISO 4217 currency code.
+            products: Line items, in the order the shopper sees them.
+            platform: Which producer sent the event. One of: web, ios, android, backend.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.cart_viewed import CartViewedProperties
 
         self._track(
             "Cart Viewed",
             CartViewedProperties,
-            {
-                "cart_id": cart_id,
-                "value": value,
-                "currency": currency,
-                "products": products,
-                "platform": platform,
-            },
+            self._with_extra(
+                {
+                    "cart_id": cart_id,
+                    "value": value,
+                    "currency": currency,
+                    "products": products,
+                    "platform": platform,
+                },
+                unplanned,
+            ),
             True,
             user_id,
             anonymous_id,
@@ -139,34 +155,42 @@ class Tracker(TrackerBase):
         products: list[Product],
         platform: Literal["web", "ios", "android", "backend"],
         coupon: str | MISSING = MISSING,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Checkout Started.
-                The shopper started checkout. Starts the cart-recovery flow, which Order Completed with the same checkout_id suppresses. Sent only for identified shoppers.
+
+        The shopper started checkout. Starts the cart-recovery flow, which Order Completed with the same checkout_id suppresses. Sent only for identified shoppers.
+
         Requires ``user_id``: the plan does not allow this event anonymously.
-                Args:
-                    checkout_id: Id of the checkout session created from a cart.
-                    cart_id: Stable id of the cart; survives login so recovery can find the purchase.
-                    value: Order value before shipping
-                    currency: ISO 4217 currency code.
-                    products: Line items, in the order the shopper sees them.
-                    platform: Which producer sent the event. One of: web, ios, android, backend.
-                    coupon: Coupon code entered, if any
+
+        Args:
+            checkout_id: Id of the checkout session created from a cart.
+            cart_id: Stable id of the cart; survives login so recovery can find the purchase.
+            value: Order value before shipping
+            currency: ISO 4217 currency code.
+            products: Line items, in the order the shopper sees them.
+            platform: Which producer sent the event. One of: web, ios, android, backend.
+            coupon: Coupon code entered, if any Optional.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.checkout_started import CheckoutStartedProperties
 
         self._track(
             "Checkout Started",
             CheckoutStartedProperties,
-            {
-                "checkout_id": checkout_id,
-                "cart_id": cart_id,
-                "value": value,
-                "currency": currency,
-                "products": products,
-                "platform": platform,
-                "coupon": coupon,
-            },
+            self._with_extra(
+                {
+                    "checkout_id": checkout_id,
+                    "cart_id": cart_id,
+                    "value": value,
+                    "currency": currency,
+                    "products": products,
+                    "platform": platform,
+                    "coupon": coupon,
+                },
+                unplanned,
+            ),
             False,
             user_id,
             anonymous_id,
@@ -189,42 +213,50 @@ class Tracker(TrackerBase):
         discount: float | MISSING = MISSING,
         coupon: str | MISSING = MISSING,
         payment_method: Literal["card", "paypal", "apple_pay", "gift_card"] | MISSING = MISSING,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Order Completed.
-                Payment captured. Suppresses cart recovery and starts post-purchase flows.
+
+        Payment captured. Suppresses cart recovery and starts post-purchase flows.
+
         Requires ``user_id``: the plan does not allow this event anonymously.
-                Args:
-                    order_id: Order number from the order service.
-                    checkout_id: Id of the checkout session created from a cart.
-                    revenue: Order total after discounts
-                    currency: ISO 4217 currency code.
-                    products: Line items, in the order the shopper sees them.
-                    completed_at: When payment was captured
-                    platform: Which producer sent the event. One of: web, ios, android, backend.
-                    cart_id: Stable id of the cart; survives login so recovery can find the purchase.
-                    discount: Total discount applied
-                    coupon: Coupon code entered, if any
-                    payment_method: payment_method One of: card, paypal, apple_pay, gift_card.
+
+        Args:
+            order_id: Order number from the order service.
+            checkout_id: Id of the checkout session created from a cart.
+            revenue: Order total after discounts
+            currency: ISO 4217 currency code.
+            products: Line items, in the order the shopper sees them.
+            completed_at: When payment was captured
+            platform: Which producer sent the event. One of: web, ios, android, backend.
+            cart_id: Stable id of the cart; survives login so recovery can find the purchase. Optional.
+            discount: Total discount applied Optional.
+            coupon: Coupon code entered, if any Optional.
+            payment_method: (no description in the plan) One of: card, paypal, apple_pay, gift_card. Optional.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.order_completed import OrderCompletedProperties
 
         self._track(
             "Order Completed",
             OrderCompletedProperties,
-            {
-                "order_id": order_id,
-                "checkout_id": checkout_id,
-                "revenue": revenue,
-                "currency": currency,
-                "products": products,
-                "completed_at": completed_at,
-                "platform": platform,
-                "cart_id": cart_id,
-                "discount": discount,
-                "coupon": coupon,
-                "payment_method": payment_method,
-            },
+            self._with_extra(
+                {
+                    "order_id": order_id,
+                    "checkout_id": checkout_id,
+                    "revenue": revenue,
+                    "currency": currency,
+                    "products": products,
+                    "completed_at": completed_at,
+                    "platform": platform,
+                    "cart_id": cart_id,
+                    "discount": discount,
+                    "coupon": coupon,
+                    "payment_method": payment_method,
+                },
+                unplanned,
+            ),
             False,
             user_id,
             anonymous_id,
@@ -245,38 +277,46 @@ class Tracker(TrackerBase):
         currency: str,
         platform: Literal["web", "ios", "android", "backend"],
         category: Literal["Skincare", "Haircare", "Bodycare", "Sets"] | MISSING = MISSING,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Product Added.
-                A product was added to the cart.
+
+        A product was added to the cart.
+
         May be sent with only ``anonymous_id`` (before identify).
-                Args:
-                    cart_id: Stable id of the cart; survives login so recovery can find the purchase.
-                    product_id: Catalog id of the product (stable across variants).
-                    sku: Stock keeping unit of the exact variant.
-                    name: Display name
-                    price: Unit price shown
-                    quantity: quantity
-                    currency: ISO 4217 currency code.
-                    platform: Which producer sent the event. One of: web, ios, android, backend.
-                    category: Normalized merchandising taxonomy. One of: Skincare, Haircare, Bodycare, Sets.
+
+        Args:
+            cart_id: Stable id of the cart; survives login so recovery can find the purchase.
+            product_id: Catalog id of the product (stable across variants).
+            sku: Stock keeping unit of the exact variant.
+            name: Display name
+            price: Unit price shown
+            quantity: (no description in the plan)
+            currency: ISO 4217 currency code.
+            platform: Which producer sent the event. One of: web, ios, android, backend.
+            category: Normalized merchandising taxonomy. One of: Skincare, Haircare, Bodycare, Sets. Optional.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.product_added import ProductAddedProperties
 
         self._track(
             "Product Added",
             ProductAddedProperties,
-            {
-                "cart_id": cart_id,
-                "product_id": product_id,
-                "sku": sku,
-                "name": name,
-                "price": price,
-                "quantity": quantity,
-                "currency": currency,
-                "platform": platform,
-                "category": category,
-            },
+            self._with_extra(
+                {
+                    "cart_id": cart_id,
+                    "product_id": product_id,
+                    "sku": sku,
+                    "name": name,
+                    "price": price,
+                    "quantity": quantity,
+                    "currency": currency,
+                    "platform": platform,
+                    "category": category,
+                },
+                unplanned,
+            ),
             True,
             user_id,
             anonymous_id,
@@ -295,34 +335,42 @@ class Tracker(TrackerBase):
         price: float,
         currency: str,
         platform: Literal["web", "ios", "android", "backend"],
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Product Viewed.
-                A product page or quick view was shown. Sent by web and app, often before login.
+
+        A product page or quick view was shown. Sent by web and app, often before login.
+
         May be sent with only ``anonymous_id`` (before identify).
-                Args:
-                    product_id: Catalog id of the product (stable across variants).
-                    sku: Stock keeping unit of the exact variant.
-                    name: Display name
-                    category: Normalized merchandising taxonomy. One of: Skincare, Haircare, Bodycare, Sets.
-                    price: Unit price shown
-                    currency: ISO 4217 currency code.
-                    platform: Which producer sent the event. One of: web, ios, android, backend.
+
+        Args:
+            product_id: Catalog id of the product (stable across variants).
+            sku: Stock keeping unit of the exact variant.
+            name: Display name
+            category: Normalized merchandising taxonomy. One of: Skincare, Haircare, Bodycare, Sets.
+            price: Unit price shown
+            currency: ISO 4217 currency code.
+            platform: Which producer sent the event. One of: web, ios, android, backend.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.product_viewed import ProductViewedProperties
 
         self._track(
             "Product Viewed",
             ProductViewedProperties,
-            {
-                "product_id": product_id,
-                "sku": sku,
-                "name": name,
-                "category": category,
-                "price": price,
-                "currency": currency,
-                "platform": platform,
-            },
+            self._with_extra(
+                {
+                    "product_id": product_id,
+                    "sku": sku,
+                    "name": name,
+                    "category": category,
+                    "price": price,
+                    "currency": currency,
+                    "platform": platform,
+                },
+                unplanned,
+            ),
             True,
             user_id,
             anonymous_id,
@@ -341,34 +389,42 @@ class Tracker(TrackerBase):
         expected_run_out_at: datetime,
         reorder_url: str,
         platform: Literal["web", "ios", "android", "backend"],
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Replenishment Due.
-                Backend job: a product bought without a subscription is about to run out, based on its typical usage. Triggers the replenishment reminder.
+
+        Backend job: a product bought without a subscription is about to run out, based on its typical usage. Triggers the replenishment reminder.
+
         Requires ``user_id``: the plan does not allow this event anonymously.
-                Args:
-                    product_id: Catalog id of the product (stable across variants).
-                    sku: Stock keeping unit of the exact variant.
-                    product_name: product_name
-                    last_purchased_at: last_purchased_at
-                    expected_run_out_at: expected_run_out_at
-                    reorder_url: reorder_url
-                    platform: Which producer sent the event. One of: web, ios, android, backend.
+
+        Args:
+            product_id: Catalog id of the product (stable across variants).
+            sku: Stock keeping unit of the exact variant.
+            product_name: (no description in the plan)
+            last_purchased_at: (no description in the plan)
+            expected_run_out_at: (no description in the plan)
+            reorder_url: (no description in the plan)
+            platform: Which producer sent the event. One of: web, ios, android, backend.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.replenishment_due import ReplenishmentDueProperties
 
         self._track(
             "Replenishment Due",
             ReplenishmentDueProperties,
-            {
-                "product_id": product_id,
-                "sku": sku,
-                "product_name": product_name,
-                "last_purchased_at": last_purchased_at,
-                "expected_run_out_at": expected_run_out_at,
-                "reorder_url": reorder_url,
-                "platform": platform,
-            },
+            self._with_extra(
+                {
+                    "product_id": product_id,
+                    "sku": sku,
+                    "product_name": product_name,
+                    "last_purchased_at": last_purchased_at,
+                    "expected_run_out_at": expected_run_out_at,
+                    "reorder_url": reorder_url,
+                    "platform": platform,
+                },
+                unplanned,
+            ),
             False,
             user_id,
             anonymous_id,
@@ -384,28 +440,36 @@ class Tracker(TrackerBase):
         reason: Literal["too_much_product", "too_expensive", "did_not_work", "other"],
         platform: Literal["web", "ios", "android", "backend"],
         comment: str | MISSING = MISSING,
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Subscription Cancelled.
-                The customer cancelled a subscription. Starts the save/win-back flow.
+
+        The customer cancelled a subscription. Starts the save/win-back flow.
+
         Requires ``user_id``: the plan does not allow this event anonymously.
-                Args:
-                    subscription_id: Id of the replenishment subscription.
-                    reason: reason One of: too_much_product, too_expensive, did_not_work, other.
-                    platform: Which producer sent the event. One of: web, ios, android, backend.
-                    comment: Free text from the cancel form
+
+        Args:
+            subscription_id: Id of the replenishment subscription.
+            reason: (no description in the plan) One of: too_much_product, too_expensive, did_not_work, other.
+            platform: Which producer sent the event. One of: web, ios, android, backend.
+            comment: Free text from the cancel form Optional.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.subscription_cancelled import SubscriptionCancelledProperties
 
         self._track(
             "Subscription Cancelled",
             SubscriptionCancelledProperties,
-            {
-                "subscription_id": subscription_id,
-                "reason": reason,
-                "platform": platform,
-                "comment": comment,
-            },
+            self._with_extra(
+                {
+                    "subscription_id": subscription_id,
+                    "reason": reason,
+                    "platform": platform,
+                    "comment": comment,
+                },
+                unplanned,
+            ),
             False,
             user_id,
             anonymous_id,
@@ -423,32 +487,40 @@ class Tracker(TrackerBase):
         interval_days: int,
         next_delivery_at: datetime,
         platform: Literal["web", "ios", "android", "backend"],
+        unplanned: Mapping[str, Any] | None = None,
         options: TrackOptions | None = None,
     ) -> None:
         """Track Subscription Started.
-                A replenishment subscription was created for a product.
+
+        A replenishment subscription was created for a product.
+
         Requires ``user_id``: the plan does not allow this event anonymously.
-                Args:
-                    subscription_id: Id of the replenishment subscription.
-                    product_id: Catalog id of the product (stable across variants).
-                    sku: Stock keeping unit of the exact variant.
-                    interval_days: interval_days
-                    next_delivery_at: next_delivery_at
-                    platform: Which producer sent the event. One of: web, ios, android, backend.
+
+        Args:
+            subscription_id: Id of the replenishment subscription.
+            product_id: Catalog id of the product (stable across variants).
+            sku: Stock keeping unit of the exact variant.
+            interval_days: (no description in the plan)
+            next_delivery_at: (no description in the plan)
+            platform: Which producer sent the event. One of: web, ios, android, backend.
+            unplanned: Properties the plan does not list: a violation, this event allows none.
         """
         from .events.subscription_started import SubscriptionStartedProperties
 
         self._track(
             "Subscription Started",
             SubscriptionStartedProperties,
-            {
-                "subscription_id": subscription_id,
-                "product_id": product_id,
-                "sku": sku,
-                "interval_days": interval_days,
-                "next_delivery_at": next_delivery_at,
-                "platform": platform,
-            },
+            self._with_extra(
+                {
+                    "subscription_id": subscription_id,
+                    "product_id": product_id,
+                    "sku": sku,
+                    "interval_days": interval_days,
+                    "next_delivery_at": next_delivery_at,
+                    "platform": platform,
+                },
+                unplanned,
+            ),
             False,
             user_id,
             anonymous_id,
