@@ -34,6 +34,7 @@ from codegen.output.writer import changes, write
 from codegen.pipeline import load_plan_text
 from codegen.plan import ir
 from codegen.plan.diagnostics import Level
+from codegen.validate import Checker
 
 from .plan_fuzz import mutated_plans, plans
 
@@ -99,6 +100,7 @@ def test_fuzzed_plan_generates_working_output(
     write(out / "gen", files)
     assert changes(out / "gen", files) == [], "check reports stale output right after generate"
     _round_trip(loaded.plan, text)
+    _validate_samples(loaded.plan)
     if len(Batch.sdks) < 12:
         Batch.sdks.append(out / "gen" / "python" / loaded.plan.slug)
     if len(Batch.plans) < 3:
@@ -163,6 +165,14 @@ def _round_trip(plan: ir.Plan, text: str) -> None:
         assert again.plan is not None, (
             "\n".join(d.render() for d in again.diagnostics) + f"\n--- plan ---\n{text}"
         )
+
+
+def _validate_samples(plan: ir.Plan) -> None:
+    """`codegen validate` builds its checker for the plan and judges a message of each event."""
+    checker = Checker(plan)
+    for number, event in enumerate(plan.events, 1):
+        message = {"type": "track", "event": event.name, "userId": "u1", "properties": {}}
+        assert checker.check_line(json.dumps(message).encode(), "fuzz.jsonl", number)
 
 
 def test_fuzzer_reaches_generation() -> None:

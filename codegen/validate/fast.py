@@ -43,6 +43,10 @@ CERTAIN_FORMATS = {
 DateTime = Annotated[str, msgspec.Meta(pattern="^" + CERTAIN_FORMATS["date-time"])]
 
 
+# msgspec refuses these characters in a renamed field (a wire name with a quote, say).
+_UNRENAMABLE = re.compile(r'["\\\x00-\x1f]')
+
+
 class InexpressibleError(Exception):
     """A constraint msgspec cannot check exactly: that event always takes the precise pass."""
 
@@ -72,6 +76,8 @@ class StructBuilder:
         spec: list[tuple[Any, ...]] = []
         rename = {}
         for i, f in enumerate(fields):
+            if _UNRENAMABLE.search(f.name):  # msgspec cannot map such a key: precise pass only
+                raise InexpressibleError(f"field name {f.name!r}")
             attr = f"f{i}"
             rename[attr] = f.name
             t = self.value(f.type, (*path, attr))
