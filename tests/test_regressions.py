@@ -11,6 +11,7 @@ import json
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -271,3 +272,41 @@ traits:
     clashes = [d for d in loaded.diagnostics if d.code == "naming/code-collision"]
     assert len(clashes) == 1 and clashes[0].location.line == 4
     assert all(r.line > 0 for r in clashes[0].related)
+
+
+@pytest.mark.parametrize(
+    ("uri", "ok"),
+    [
+        ("https://schemas.example.com/shop/", True),
+        ("https://schemas.example.com/shop#", False),
+        ("https://schemas.example.com/#/defs", False),
+        ("not a uri", False),
+    ],
+)
+def test_schema_base_uri_has_no_fragment(uri: str, ok: bool) -> None:
+    """A `#` in schema_base_uri made every `$id` invalid under the 2020-12 meta-schema."""
+    text = f"""plan: {{name: T, slug: t, version: 1.0.0, schema_base_uri: "{uri}"}}
+identity: {{primary_id: customer_id}}
+events:
+  Order Completed: {{description: x}}
+traits:
+  customer_id: {{type: string}}
+"""
+    loaded = load_plan_text(text, "plan.yaml")
+    assert loaded.ok is ok, [d.render() for d in loaded.diagnostics]
+    if not ok:
+        assert loaded.diagnostics[0].location.line == 1
+
+
+def test_two_plans_with_one_slug_are_refused(cli: Any, tmp_path: Path) -> None:
+    """Two plans with the same slug in one folder: one output was silently discarded and
+    `check` said up to date."""
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    source = Path(__file__).resolve().parent.parent / "plans" / "glow_shop.yaml"
+    for name in ("a.yaml", "b.yaml"):
+        (plans / name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    for command in ("generate", "check"):
+        result = cli(command, plans, "-o", tmp_path / "out", "--no-cache")
+        assert result.exit_code == 2 and "both have slug `glow_shop`" in result.stderr
+    assert not (tmp_path / "out").exists()

@@ -115,8 +115,14 @@ def _generated(
     loaded = load_plans(paths)
     plans = [u.plan for u in usable([one for _, one in loaded], show_warnings=True)]
     results: dict[Path, tuple[dict[str, str], str]] = {}
+    sources: dict[Path, Path] = {}
     for (file, _), plan in zip(loaded, plans, strict=True):
         target = folder if folder is not None and len(plans) == 1 else root / plan.slug
+        if (other := sources.setdefault(target, file)) != file:
+            fail(
+                f"{other} and {file} both have slug `{plan.slug}`: their output would share "
+                f"{target}; give each plan its own `plan.slug`"
+            )
         inputs = inputs_digest(file.read_bytes(), options)
         with reusing(TreeCache(target)) if reuse else contextlib.nullcontext():
             results[target] = (generate_files(plan, options), inputs)

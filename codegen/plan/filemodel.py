@@ -27,6 +27,9 @@ SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Z
 SLUG = r"^[a-z][a-z0-9_]{0,62}$"
 CODE_NAME = SLUG
 WINDOW = r"^\s*[1-9][0-9]*\s*[A-Za-z]+\s*$"
+# An absolute URI with no fragment: every schema `$id` is this plus a path, and a 2020-12
+# `$id` must not carry a fragment.
+BASE_URI = r"^[A-Za-z][A-Za-z0-9+.-]*:[^#\s]*$"
 
 
 def _type_shorthand(value: Any) -> Any:
@@ -59,7 +62,7 @@ class PlanInfo(_Model):
     description: str | None = None
     owner: str | None = None
     schema_base_uri: str | None = Field(
-        None, description="Base URI for `$id` of the generated JSON Schemas."
+        None, pattern=BASE_URI, description="Base URI for `$id` of the generated JSON Schemas."
     )
 
 
@@ -330,6 +333,7 @@ _PATTERN_HINTS = {
     SEMVER: "use semantic versioning, e.g. 1.2.0",
     SLUG: "lowercase letters, digits and underscores, starting with a letter (glow_shop)",
     WINDOW: "write a number and a unit, e.g. `1 hour`, `30 days`",
+    BASE_URI: "an absolute URI without `#` or spaces, e.g. https://schemas.example.com/shop/",
 }
 
 
