@@ -37,8 +37,18 @@ for (const [stem, file] of Object.entries(SCHEMAS)) {
   });
   for (const [name, validate] of Object.entries(FORMATS)) ajv.addFormat(name, validate);
   const schema = strip(JSON.parse(readFileSync(join(root, file), "utf8")));
-  const source = `import { FORMATS as __formats } from "../formats.js";\n` +
-    standaloneCode.default(ajv, ajv.compile(schema));
+  // each format the schema uses becomes a named import, so a bundler keeps only those
+  const used = new Set();
+  const code = standaloneCode.default(ajv, ajv.compile(schema)).replace(
+    /__formats(?:\.([A-Za-z0-9_$]+)|\["([^"]+)"\])/g,
+    (_match, dotted, quoted) => {
+      const name = FORMATS[dotted ?? quoted].name;
+      used.add(name);
+      return name;
+    },
+  );
+  const imports = used.size ? `import { ${[...used].sort().join(", ")} } from "../formats.js";\n` : "";
+  const source = imports + code;
   const out = join(root, "dist", "validators", `${stem}.js`);
   mkdirSync(dirname(out), { recursive: true });
   const bundled = buildSync({
