@@ -159,7 +159,9 @@ def test_every_event_through_the_real_node_clients_validates(built: Path, toolch
     for m in messages:
         stem = "identify" if m["type"] == "identify" else stems[m["event"]]
         schema = schemas[stem]
-        errors = list(jsonschema.Draft202012Validator(schema, format_checker=checker).iter_errors(m))
+        errors = list(
+            jsonschema.Draft202012Validator(schema, format_checker=checker).iter_errors(m)
+        )
         assert not errors, (m, [e.message for e in errors])
         assert m["context"]["tracking_plan"] == {"name": plan.slug, "version": plan.version}
     anonymous = [m for m in messages if m.get("anonymousId") == "anon-1"]
@@ -194,14 +196,22 @@ def test_bundle_size_of_tracker_plus_one_event(built: Path, toolchain: Path) -> 
         shutil.copy(FIXTURES / entry, consumer / entry)
         out = consumer / f"{entry}.bundle.js"
         done = _run(
-            [str(toolchain / ".bin" / "esbuild"), entry, "--bundle", "--minify",
-             "--format=esm", f"--outfile={out}"],
+            [
+                str(toolchain / ".bin" / "esbuild"),
+                entry,
+                "--bundle",
+                "--minify",
+                "--format=esm",
+                f"--outfile={out}",
+            ],
             consumer,
         )
         assert done.returncode == 0, done.stderr
         sizes[entry] = len(gzip.compress(out.read_bytes(), 9))
-    print(f"gzipped: tracker + one event {sizes['browser-entry.mjs']} B, "
-          f"all events {sizes['all-entry.mjs']} B")
+    print(
+        f"gzipped: tracker + one event {sizes['browser-entry.mjs']} B, "
+        f"all events {sizes['all-entry.mjs']} B"
+    )
     assert sizes["browser-entry.mjs"] <= 5 * 1024
     assert sizes["browser-entry.mjs"] < sizes["all-entry.mjs"]
 
@@ -213,8 +223,7 @@ def test_toolchain_pins_the_generated_package_dev_dependencies() -> None:
 
 
 def test_wire_names_are_kept_and_quoted_where_needed() -> None:
-    plan = plan_from(
-        """
+    plan = plan_from("""
 plan: {name: Q, slug: q_plan, version: 2.0.0-rc.1+build.5}
 events:
   Thing Done:
@@ -222,8 +231,7 @@ events:
       "Order ID": {type: string, required: true, description: "ends */ here"}
       plain: {type: integer, enum: [1, 2], nullable: true}
       when: {type: datetime}
-"""
-    )
+""")
     files = generate(plan)
     types = files["typescript/src/types.ts"]
     assert '  "Order ID": string;' in types
@@ -247,3 +255,56 @@ def _u(hex_digits: str) -> str:
         return f"\\u{point:04x}"
     point -= 0x10000
     return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
+
+
+@pytest.mark.parametrize(
+    ("event", "clash"),
+    [("Send", "send"), ("Constructor", "constructor"), ("Browser Client", "browserClient")],
+)
+def test_event_methods_that_clash_with_the_package_are_located_errors(
+    event: str, clash: str
+) -> None:
+    from codegen.pipeline import load_plan_text
+
+    text = f"plan: {{name: Q, slug: q_plan, version: 1.0.0}}\nevents:\n  {event}: {{}}\n"
+    loaded = load_plan_text(text, "plan.yaml")
+    assert loaded.plan is None
+    messages = [d.message for d in loaded.diagnostics]
+    assert any(f"tracker method `{clash}`" in m for m in messages), messages
+
+
+def test_readme_example_compiles_and_sends(built: Path, toolchain: Path) -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("## Using the TypeScript SDK", 1)[1].split("```ts\n", 1)[1]
+    example = block.split("```", 1)[0]
+    consumer = built.parent / "readme"
+    (consumer / "node_modules").mkdir(parents=True)
+    (consumer / "node_modules" / "glow-shop-tracking").symlink_to(built)
+    for name in ("@segment", "@types"):
+        if (toolchain / name).exists():
+            (consumer / "node_modules" / name).symlink_to(toolchain / name)
+    prelude = "declare const process: { env: Record<string, string | undefined> };\n"
+    prelude += "declare const console: { warn(...args: unknown[]): void };\nexport {};\n"
+    (consumer / "example.ts").write_text(prelude + example, "utf-8")
+    config = {
+        "compilerOptions": {
+            "strict": True,
+            "module": "ES2022",
+            "moduleResolution": "bundler",
+            "target": "ES2022",
+            "lib": ["ES2022"],
+            "skipLibCheck": True,
+            "outDir": "out",
+        },
+        "files": ["example.ts"],
+    }
+    (consumer / "tsconfig.json").write_text(json.dumps(config), "utf-8")
+    (consumer / "package.json").write_text('{"type": "module"}', "utf-8")
+    done = _tsc(toolchain, "-p", "tsconfig.json", cwd=consumer)
+    assert done.returncode == 0, done.stdout
+    with recording_server() as server:
+        ran = _run(["node", "out/example.js"], consumer, CAPTURE_URL=server.url)
+        assert ran.returncode == 0, ran.stderr
+        sent = server.messages()
+    assert [m["type"] for m in sent] == ["identify", "track"]
+    assert not ran.stderr

@@ -66,7 +66,9 @@ def schema_files(plan: ir.Plan) -> dict[str, str]:
     }
 
 
-def template_context(plan: ir.Plan, names: modelplan.TsModelPlan | None = None) -> dict[str, object]:
+def template_context(
+    plan: ir.Plan, names: modelplan.TsModelPlan | None = None
+) -> dict[str, object]:
     """What the templates see: the plan and the model plan, never derived again."""
     names = names or modelplan.build(plan)
     return {

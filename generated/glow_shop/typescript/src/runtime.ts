@@ -48,6 +48,9 @@ export class TrackingPlanViolation extends Error {
   }
 }
 
+/** Which destinations get a message (Segment's `integrations`). */
+export type Integrations = Record<string, boolean | Record<string, unknown>>;
+
 /** Optional envelope fields of a message, and who sends it. */
 export interface TrackOptions {
   userId?: string;
@@ -56,20 +59,24 @@ export interface TrackOptions {
   timestamp?: Date | string;
   messageId?: string;
   context?: Record<string, unknown>;
-  integrations?: Record<string, unknown>;
+  integrations?: Integrations;
 }
 
-/** What the tracker hands to a client (the `@segment/analytics-node` call shape). */
+/** Who a message is about: a `userId`, an `anonymousId`, or both. */
+export type Identity =
+  | { userId: string; anonymousId?: string }
+  | { userId?: string; anonymousId: string };
+
+/** What the tracker hands to a client (the `@segment/analytics-node` call shape), besides
+ * the {@link Identity}. */
 export interface Message {
-  userId?: string;
-  anonymousId?: string;
   event?: string;
   properties?: Record<string, unknown>;
   traits?: Record<string, unknown>;
   context: Record<string, unknown>;
   timestamp?: string;
   messageId?: string;
-  integrations?: Record<string, unknown>;
+  integrations?: Integrations;
 }
 
 /**
@@ -78,8 +85,8 @@ export interface Message {
  * {@link browserClient}. `assignsAnonymousId`: the client fills in `anonymousId` itself.
  */
 export interface TrackingClient {
-  track(message: Message & { event: string }): unknown;
-  identify(message: Message & { userId: string }): unknown;
+  track(message: Message & Identity & { event: string }): unknown;
+  identify(message: Message & { userId: string; anonymousId?: string }): unknown;
   readonly assignsAnonymousId?: boolean;
 }
 
@@ -91,7 +98,7 @@ export interface BrowserAnalytics {
 
 /** `@segment/analytics-next` as a {@link TrackingClient}; it assigns `anonymousId` itself. */
 export function browserClient(analytics: BrowserAnalytics): TrackingClient {
-  const options = (m: Message): object => {
+  const options = (m: Message & Partial<Identity>): object => {
     const { event: _e, properties: _p, traits: _t, userId: _u, ...rest } = m;
     return rest;
   };
@@ -161,7 +168,7 @@ export class TrackerBase {
     const unsendable: Problem[] = [];
     const body = toWire(payload, root, unsendable);
     const envelope = this._envelope(options, problems);
-    const message: Message = { ...envelope, [root]: body };
+    const message: Message & { userId?: string; anonymousId?: string } = { ...envelope, [root]: body };
     const { userId, anonymousId } = options;
     if (userId !== undefined) message.userId = userId;
     if (anonymousId !== undefined) message.anonymousId = anonymousId;
@@ -173,7 +180,7 @@ export class TrackerBase {
       } else {
         const checked = identify ? { type: "identify", ...message } : { type: "track", event, ...message };
         // the browser client fills in anonymousId after this check
-        if (!userId && !anonymousId) (checked as Message).anonymousId = "assigned-by-client";
+        if (!userId && !anonymousId) checked.anonymousId = "assigned-by-client";
         if (!spec.validate(checked)) problems.push(...ajvProblems(spec.validate));
       }
     }
@@ -183,8 +190,9 @@ export class TrackerBase {
       return;
     }
     if (problems.some((p) => p.field.startsWith("options."))) return;
+    // a message reaches here with an id (or a client that assigns one)
     if (identify) this.client.identify(message as Message & { userId: string });
-    else this.client.track({ ...message, event });
+    else this.client.track({ ...message, event } as Message & Identity & { event: string });
   }
 
   private _violated(event: string, problems: Problem[], always: boolean): void {
@@ -214,7 +222,7 @@ export class TrackerBase {
       else problems.push({ field: "options.messageId", rule: "type", message: "messageId must be text" });
     }
     if (integrations !== undefined) {
-      if (isRecord(integrations)) out.integrations = integrations;
+      if (isRecord(integrations)) out.integrations = integrations as Integrations;
       else problems.push({ field: "options.integrations", rule: "type", message: "integrations must be an object" });
     }
     return out;
