@@ -308,3 +308,17 @@ def test_readme_example_compiles_and_sends(built: Path, toolchain: Path) -> None
         sent = server.messages()
     assert [m["type"] for m in sent] == ["identify", "track"]
     assert not ran.stderr
+
+
+def test_colliding_event_stems_are_the_python_diagnostic_not_a_crash() -> None:
+    """Regression: the TypeScript name check ran on plans whose events share a file stem and
+    crashed in ``event_stems`` (exit 3) instead of leaving the located error to the plan."""
+    from codegen.pipeline import load_plan_text
+
+    text = (
+        "plan: {name: Q, slug: q_plan, version: 1.0.0}\n"
+        "events:\n  Order Completed: {}\n  order_completed: {}\n"
+    )
+    loaded = load_plan_text(text, "plan.yaml")
+    assert loaded.plan is None
+    assert any(d.code == "naming/code-collision" for d in loaded.diagnostics)

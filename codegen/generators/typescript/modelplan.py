@@ -15,7 +15,6 @@ from ...plan import ir
 from ...plan.diagnostics import Location
 from ...plan.names import class_name, event_class
 from ..jsonschema import SchemaPath
-from ..paths import event_stems
 from ..render import ts_str
 
 TRAITS_INTERFACE = "IdentifyTraits"
@@ -93,7 +92,6 @@ def build(plan: ir.Plan) -> TsModelPlan:
         "Traits of identify(): they become Customer.io person attributes.",
         Location(""),
     )
-    stems = event_stems(plan)
     events = []
     for e in plan.events:
         name = event_class(e.code_name)
@@ -112,7 +110,7 @@ def build(plan: ir.Plan) -> TsModelPlan:
                 event=e.name,
                 method=camel(e.code_name),
                 interface=name,
-                stem=stems[e.name],
+                stem=e.code_name,  # what paths.event_stems names the schema file
                 anonymous_allowed=e.anonymous_allowed,
                 doc=e.doc.description,
                 deprecated=e.doc.deprecated,
