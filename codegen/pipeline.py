@@ -91,7 +91,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
     )
     problems = codenames.check(plan, document.locate(("plan", "slug")))
     problems += examples.check(plan, document.locate)
-    problems += ts_codenames.check(plan)
+    problems = problems or ts_codenames.check(plan)  # same code names: report a clash once
     return (None, problems) if problems else (plan, [])
 
 
