@@ -122,8 +122,15 @@ def reserved() -> tuple[frozenset[str], frozenset[str]]:
             names |= {n.split(" as ")[-1].replace("type ", "").strip() for n in listed.split(",")}
             names.add(default)
     names -= {"", "e", "EProperties", modelplan.TRAITS_INTERFACE}
-    members = set(_MEMBER.findall(sources[0])) | set(_MEMBER.findall(sources[1]))
+    members = {m for source in sources[:2] for m in _MEMBER.findall(_class_bodies(source))}
     return frozenset(names), frozenset(members)
+
+
+def _class_bodies(source: str) -> str:
+    """The text of every top-level ``class`` in ``source`` (members sit two spaces in)."""
+    return "\n".join(
+        re.findall(r"^export class (?:TrackerBase|Tracker)\b.*?^}", source, re.M | re.S)
+    )
 
 
 def check(plan: ir.Plan) -> list[Diagnostic]:

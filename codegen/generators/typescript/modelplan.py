@@ -127,9 +127,9 @@ def build(plan: ir.Plan) -> TsModelPlan:
 
 
 def camel(code_name: str) -> str:
-    """``order_completed`` → ``orderCompleted`` (digits stay: ``step_2_done`` → ``step2Done``)."""
-    head, *rest = code_name.split("_")
-    return head + "".join(w[:1].upper() + w[1:] for w in rest)
+    """``order_completed`` → ``orderCompleted``, ``step_2_done`` → ``step2Done``; an underscore
+    not followed by a letter or digit stays (``class_`` keeps the suffix Python gave it)."""
+    return re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), code_name)
 
 
 def npm_name(slug: str) -> str:
