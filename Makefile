@@ -21,8 +21,15 @@ generate: $(STAMP)
 	$(BIN)/codegen generate plans/
 	$(BIN)/codegen schema -o plans/tracking-plan.schema.json
 
+# The TypeScript SDK tests' toolchain (tests/typescript/package-lock.json); `npm ci` runs again
+# only when the lockfile changes. npm 11 runs no install scripts, and none are needed.
+NPM_STAMP := tests/typescript/node_modules/.installed
+$(NPM_STAMP): tests/typescript/package.json tests/typescript/package-lock.json
+	cd tests/typescript && npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
 # Static checks first, so pytest's summary is the last thing `make test` prints.
-test: $(STAMP) static
+test: $(STAMP) $(NPM_STAMP) static
 	@$(call guarded,$(PYTEST))
 
 # For local iteration: leaves out tests marked slow (the corpus and end-to-end runs).

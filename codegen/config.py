@@ -22,6 +22,6 @@ class Options:
     """
 
     templates: Path | None = None
-    targets: tuple[str, ...] = ("schemas", "python", "liquid", "docs")
+    targets: tuple[str, ...] = ("schemas", "python", "liquid", "docs", "typescript")
     cache_dir: Path | None = None
     workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 8))

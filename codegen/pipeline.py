@@ -8,6 +8,7 @@ from pathlib import Path
 from .checks.lint import lint
 from .generators import examples
 from .generators.pysdk import codenames
+from .generators.typescript import codenames as ts_codenames
 from .plan import ir
 from .plan.diagnostics import Diagnostic, has_errors
 from .plan.filemodel import PlanFile, parse
@@ -91,6 +92,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
     )
     problems = codenames.check(plan, document.locate(("plan", "slug")))
     problems += examples.check(plan, document.locate)
+    problems = problems or ts_codenames.check(plan)  # same code names: report a clash once
     return (None, problems) if problems else (plan, [])
 
 

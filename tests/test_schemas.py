@@ -18,7 +18,9 @@ from .conftest import glow_shop, plan_from
 
 PLAN = glow_shop()
 FILES = generate(PLAN)
-SCHEMAS = {path: json.loads(text) for path, text in FILES.items() if path.endswith(".json")}
+SCHEMAS = {
+    p: json.loads(t) for p, t in FILES.items() if p.endswith(".json") and p[:8] == "schemas/"
+}
 EVENTS = {e.name: e for e in PLAN.events}
 SAMPLER = Sampler(PLAN)
 

@@ -13,6 +13,7 @@ from ..plan import ir
 from . import docs, jsonschema, liquid, readme
 from .paths import safe_relative
 from .pysdk import sdk as python
+from .typescript import package as typescript
 
 Output = dict[str, str]
 Generator = Callable[[ir.Plan, Options], Output]
@@ -22,6 +23,7 @@ TARGETS: dict[str, Generator] = {
     "python": python.generate,
     "liquid": liquid.generate,
     "docs": docs.generate,
+    "typescript": typescript.generate,
 }
 
 

@@ -72,6 +72,9 @@ def environment(overrides: Path | None = None, liquid: bool = False) -> jinja2.E
         toml_str=toml_str,
         yaml_str=yaml_str,
         json=to_json,
+        ts_str=ts_str,
+        ts_doc=ts_doc,
+        ts_comment=py_comment,  # a // line ends at the same characters a # line does
     )
     env.globals.update(tool_name=TOOL_NAME, tool_version=TOOL_VERSION)
     return env
@@ -209,6 +212,25 @@ def _quoted(text: str) -> str:
         else:
             out.append(char)
     return '"' + "".join(out) + '"'
+
+
+def ts_str(value: object) -> str:
+    """A TypeScript (JavaScript) string literal that evaluates to exactly ``value``, on one
+    line: controls, line separators and lone surrogates escaped (``\\u{...}`` beyond the BMP)."""
+    body = json.dumps(str(value), ensure_ascii=False)[1:-1]
+    return '"' + "".join(f"\\u{{{ord(c):x}}}" if _unsafe(c) else c for c in body) + '"'
+
+
+def ts_doc(value: object, indent: str = "", deprecated: str | None = None) -> str:
+    """``value`` as a TSDoc block comment (``/** ... */``) at ``indent``: it cannot close the
+    comment, and plan text cannot start a TSDoc tag; ``deprecated`` adds an ``@deprecated``."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("*/", "*\\/")
+    lines = ["".join(c for c in line if not _unsafe(c)).rstrip() for line in text.split("\n")]
+    lines = [re.sub(r"^(\s*)@", r"\1\\@", line) for line in lines if line or len(lines) > 1]
+    if deprecated is not None:
+        lines.append("@deprecated " + py_comment(deprecated).replace("*/", "*\\/"))
+    body = "".join(f"{indent} *{' ' if line else ''}{line}\n" for line in lines)
+    return f"/**\n{body}{indent} */"
 
 
 def to_json(value: Any, indent: int | None = None) -> str:

@@ -1,0 +1,324 @@
+"""The TypeScript SDK: generated from the same ir, held to the same guarantees as the Python one.
+
+The toolchain (typescript, ajv, esbuild, the Segment and Customer.io Node clients) is installed
+with ``npm ci`` from tests/typescript/package-lock.json into tests/typescript/node_modules
+(``make test`` does it; the fixture does it when missing). Each test runs the real compiler or
+the real clients; nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from codegen import generate
+from codegen.generators import render
+from codegen.generators.samples import Sampler
+from codegen.generators.typescript import modelplan, package
+from codegen.output.writer import write
+from codegen.pipeline import load_plan
+from codegen.plan import formats, ir
+
+from .conftest import PLANS, ROOT, plan_from
+from .sdk_support import recording_server
+from .test_formats import TABLE
+
+TOOLCHAIN = ROOT / "tests" / "typescript"
+FIXTURES = TOOLCHAIN / "fixtures"
+MODULES = TOOLCHAIN / "node_modules"
+EXAMPLE = next(p for p in PLANS if p.stem == "glow_shop")
+
+pytestmark = pytest.mark.slow
+
+
+def _run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, capture_output=True, text=True, env={**os.environ, **env}, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def toolchain() -> Path:
+    """tests/typescript/node_modules, installed from the lockfile when it is missing."""
+    assert shutil.which("node") and shutil.which("npm"), "Node and npm are required"
+    if not (MODULES / ".bin" / "tsc").exists():
+        done = _run(["npm", "ci", "--no-audit", "--no-fund"], TOOLCHAIN)
+        assert done.returncode == 0, done.stderr
+    return MODULES
+
+
+def _plan(path: Path = EXAMPLE) -> ir.Plan:
+    loaded = load_plan(path)
+    assert loaded.plan is not None
+    return loaded.plan
+
+
+def _build(plan: ir.Plan, out: Path, modules: Path) -> Path:
+    """Generate ``plan`` into ``out``, then ``npm run build`` its TypeScript package."""
+    write(out, generate(plan))
+    folder = out / "typescript"
+    (folder / "node_modules").symlink_to(modules, target_is_directory=True)
+    done = _run(["npm", "run", "build"], folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(toolchain: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build(_plan(), tmp_path_factory.mktemp("ts") / "out", toolchain)
+
+
+def _tsc(modules: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return _run(["node", str(modules / "typescript" / "bin" / "tsc"), *args], cwd)
+
+
+def test_package_compiles_under_tsc_strict(built: Path, toolchain: Path) -> None:
+    done = _tsc(toolchain, "--strict", "--noEmit", "-p", "tsconfig.json", cwd=built)
+    assert done.returncode == 0, done.stdout
+    manifest = json.loads((built / "package.json").read_text("utf-8"))
+    assert (manifest["name"], manifest["version"]) == ("glow-shop-tracking", "1.2.0")
+    for target in manifest["exports"]["."].values():
+        assert (built / target).is_file()
+    for stem in package.schema_files(_plan()):
+        assert (built / "dist" / "validators" / f"{stem}.js").is_file()
+
+
+def test_type_errors_are_caught_at_each_mistake(built: Path, toolchain: Path) -> None:
+    """Every line of the fixture marked ``// error`` fails tsc, and no other line does."""
+    fixture = FIXTURES / "mistakes.ts"
+    consumer = built.parent / "consumer"
+    consumer.mkdir()
+    shutil.copy(fixture, consumer / "mistakes.ts")
+    (consumer / "node_modules").mkdir()
+    (consumer / "node_modules" / "glow-shop-tracking").symlink_to(built)
+    config = {
+        "compilerOptions": {
+            "strict": True,
+            "noEmit": True,
+            "module": "ES2022",
+            "moduleResolution": "bundler",
+            "target": "ES2022",
+            "lib": ["ES2022"],
+            "skipLibCheck": True,
+        },
+        "files": ["mistakes.ts"],
+    }
+    (consumer / "tsconfig.json").write_text(json.dumps(config), "utf-8")
+    done = _tsc(toolchain, "-p", "tsconfig.json", cwd=consumer)
+    found = {int(m) for m in re.findall(r"^mistakes\.ts\((\d+),", done.stdout, re.M)}
+    lines = fixture.read_text("utf-8").splitlines()
+    expected = {n for n, line in enumerate(lines, 1) if line.endswith("// error")}
+    assert len(expected) == 6
+    assert found == expected, done.stdout
+
+
+def test_every_event_through_the_real_node_clients_validates(built: Path, toolchain: Path) -> None:
+    plan = _plan()
+    sampler = Sampler(plan)
+    names = modelplan.build(plan)
+    samples = {
+        "userId": sampler.user_id(),
+        "identify": sampler.identify()["traits"],
+        "events": [
+            {
+                "method": m.method,
+                "properties": sampler.track(e)["properties"],
+                "anonymous": e.anonymous_allowed,
+            }
+            for m, e in zip(names.events, plan.events, strict=True)
+        ],
+    }
+    file = built.parent / "samples.json"
+    file.write_text(json.dumps(samples), "utf-8")
+    with recording_server() as server:
+        done = _run(
+            ["node", "--test", str(FIXTURES / "send.test.mjs")],
+            TOOLCHAIN,
+            PACKAGE_DIR=str(built),
+            SAMPLES=str(file),
+            CAPTURE_URL=server.url,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        messages = server.messages()
+    schemas = {
+        name: json.loads((built / path).read_text("utf-8"))
+        for name, path in package.schema_files(plan).items()
+    }
+    stems = {e.event: e.stem for e in names.events}
+    per_client = len(plan.events) + 1
+    assert len(messages) == 2 * per_client
+    checker = jsonschema.FormatChecker()
+    for m in messages:
+        stem = "identify" if m["type"] == "identify" else stems[m["event"]]
+        schema = schemas[stem]
+        errors = list(
+            jsonschema.Draft202012Validator(schema, format_checker=checker).iter_errors(m)
+        )
+        assert not errors, (m, [e.message for e in errors])
+        assert m["context"]["tracking_plan"] == {"name": plan.slug, "version": plan.version}
+    anonymous = [m for m in messages if m.get("anonymousId") == "anon-1"]
+    assert anonymous and all(not m.get("userId") for m in anonymous)
+
+
+def test_formats_agree_with_the_python_definition(built: Path) -> None:
+    cases = [(fmt, value) for fmt, rows in TABLE.items() for value, _ in rows]
+    file = built.parent / "format-cases.json"
+    file.write_text(json.dumps(cases), "utf-8")
+    done = _run(
+        ["node", str(FIXTURES / "formats.mjs"), str(built / "dist" / "formats.js"), str(file)],
+        TOOLCHAIN,
+    )
+    assert done.returncode == 0, done.stderr
+    judged = json.loads(done.stdout)
+    disagree = [
+        (fmt, value)
+        for (fmt, value), ts in zip(cases, judged, strict=True)
+        if ts != formats.CHECKERS[fmt](value)
+    ]
+    assert not disagree
+
+
+def test_bundle_size_of_tracker_plus_one_event(built: Path, toolchain: Path) -> None:
+    """Reported on every run; the goal is at most 5 KB gzipped for the tracker and one event."""
+    consumer = built.parent / "bundle"
+    (consumer / "node_modules").mkdir(parents=True)
+    (consumer / "node_modules" / "glow-shop-tracking").symlink_to(built)
+    sizes = {}
+    for entry in ("browser-entry.mjs", "all-entry.mjs"):
+        shutil.copy(FIXTURES / entry, consumer / entry)
+        out = consumer / f"{entry}.bundle.js"
+        done = _run(
+            [
+                str(toolchain / ".bin" / "esbuild"),
+                entry,
+                "--bundle",
+                "--minify",
+                "--format=esm",
+                f"--outfile={out}",
+            ],
+            consumer,
+        )
+        assert done.returncode == 0, done.stderr
+        sizes[entry] = len(gzip.compress(out.read_bytes(), 9))
+    print(
+        f"gzipped: tracker + one event {sizes['browser-entry.mjs']} B, "
+        f"all events {sizes['all-entry.mjs']} B"
+    )
+    assert sizes["browser-entry.mjs"] <= 5 * 1024
+    assert sizes["browser-entry.mjs"] < sizes["all-entry.mjs"]
+
+
+def test_toolchain_pins_the_generated_package_dev_dependencies() -> None:
+    pinned = json.loads((TOOLCHAIN / "package.json").read_text("utf-8"))["devDependencies"]
+    for name, version in package.DEV_DEPENDENCIES.items():
+        assert pinned[name] == version
+
+
+def test_wire_names_are_kept_and_quoted_where_needed() -> None:
+    plan = plan_from("""
+plan: {name: Q, slug: q_plan, version: 2.0.0-rc.1+build.5}
+events:
+  Thing Done:
+    properties:
+      "Order ID": {type: string, required: true, description: "ends */ here"}
+      plain: {type: integer, enum: [1, 2], nullable: true}
+      when: {type: datetime}
+""")
+    files = generate(plan)
+    types = files["typescript/src/types.ts"]
+    assert '  "Order ID": string;' in types
+    assert "  plain?: 1 | 2 | null;" in types
+    assert "  when?: Date | string;" in types
+    assert "ends *\\/ here" in types
+    manifest = json.loads(files["typescript/package.json"])
+    assert manifest["version"] == "2.0.0-rc.1"
+
+
+def test_ts_str_round_trips_through_json() -> None:
+    for text in ['a"b\\c', "line\nbreak", "\u2028\u2029", "\U0001f600", "\x00"]:
+        literal = render.ts_str(text)
+        assert "\n" not in literal and "\u2028" not in literal
+        assert json.loads(re.sub(r"\\u\{([0-9a-f]+)\}", lambda m: _u(m[1]), literal)) == text
+
+
+def _u(hex_digits: str) -> str:
+    point = int(hex_digits, 16)
+    if point <= 0xFFFF:
+        return f"\\u{point:04x}"
+    point -= 0x10000
+    return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
+
+
+@pytest.mark.parametrize(
+    ("event", "clash"),
+    [("Send", "send"), ("Constructor", "constructor"), ("Browser Client", "browserClient")],
+)
+def test_event_methods_that_clash_with_the_package_are_located_errors(
+    event: str, clash: str
+) -> None:
+    from codegen.pipeline import load_plan_text
+
+    text = f"plan: {{name: Q, slug: q_plan, version: 1.0.0}}\nevents:\n  {event}: {{}}\n"
+    loaded = load_plan_text(text, "plan.yaml")
+    assert loaded.plan is None
+    messages = [d.message for d in loaded.diagnostics]
+    assert any(f"tracker method `{clash}`" in m for m in messages), messages
+
+
+def test_readme_example_compiles_and_sends(built: Path, toolchain: Path) -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("## Using the TypeScript SDK", 1)[1].split("```ts\n", 1)[1]
+    example = block.split("```", 1)[0]
+    consumer = built.parent / "readme"
+    (consumer / "node_modules").mkdir(parents=True)
+    (consumer / "node_modules" / "glow-shop-tracking").symlink_to(built)
+    for name in ("@segment", "@types"):
+        if (toolchain / name).exists():
+            (consumer / "node_modules" / name).symlink_to(toolchain / name)
+    prelude = "declare const process: { env: Record<string, string | undefined> };\n"
+    prelude += "declare const console: { warn(...args: unknown[]): void };\nexport {};\n"
+    (consumer / "example.ts").write_text(prelude + example, "utf-8")
+    config = {
+        "compilerOptions": {
+            "strict": True,
+            "module": "ES2022",
+            "moduleResolution": "bundler",
+            "target": "ES2022",
+            "lib": ["ES2022"],
+            "skipLibCheck": True,
+            "outDir": "out",
+        },
+        "files": ["example.ts"],
+    }
+    (consumer / "tsconfig.json").write_text(json.dumps(config), "utf-8")
+    (consumer / "package.json").write_text('{"type": "module"}', "utf-8")
+    done = _tsc(toolchain, "-p", "tsconfig.json", cwd=consumer)
+    assert done.returncode == 0, done.stdout
+    with recording_server() as server:
+        ran = _run(["node", "out/example.js"], consumer, CAPTURE_URL=server.url)
+        assert ran.returncode == 0, ran.stderr
+        sent = server.messages()
+    assert [m["type"] for m in sent] == ["identify", "track"]
+    assert not ran.stderr
+
+
+def test_colliding_event_stems_are_the_python_diagnostic_not_a_crash() -> None:
+    """Regression: the TypeScript name check ran on plans whose events share a file stem and
+    crashed in ``event_stems`` (exit 3) instead of leaving the located error to the plan."""
+    from codegen.pipeline import load_plan_text
+
+    text = (
+        "plan: {name: Q, slug: q_plan, version: 1.0.0}\n"
+        "events:\n  Order Completed: {}\n  order_completed: {}\n"
+    )
+    loaded = load_plan_text(text, "plan.yaml")
+    assert loaded.plan is None
+    assert any(d.code == "naming/code-collision" for d in loaded.diagnostics)
