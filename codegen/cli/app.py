@@ -6,6 +6,7 @@ import typer
 
 from . import diff, generate, interop, journeys, lint, schema, validate
 from .policy import Group
+from .serve import serve as serve_command
 
 app = typer.Typer(
     cls=Group,
@@ -32,6 +33,7 @@ app.command()(diff.diff)
 app.command()(journeys.audit)
 app.command()(journeys.simulate)
 app.command()(schema.schema)
+app.command("serve")(serve_command)
 
 
 def main() -> None:
