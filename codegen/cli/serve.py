@@ -65,5 +65,6 @@ def serve(
         f"(page /, API /api/violations, /api/summary, metrics /metrics)"
         + (f"; forwarding to {forward} ({mode.value})" if forward else ""),
         markup=False,
+        soft_wrap=True,  # one line: scripts read the address from it
     )
     serve_forever(app, sock, "warning")

@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import orjson
 
 # Segment's documented limits ("Max Request Size", HTTP Tracking API): "a maximum of 32KB per
@@ -131,11 +132,13 @@ def parse(body: bytes, endpoint: str, limit: int = MESSAGE_BYTES) -> Request:
     if not isinstance(items, list):
         raise RequestError(400, 'a batch is {"batch": [messages]}', "put the messages in `batch`")
     envelope = {k: v for k, v in document.items() if k != "batch"}
+    shared = "context" in envelope or "integrations" in envelope
+    texts = None if shared else _texts(body, len(items))
     messages = []
     for number, message in enumerate(items, 1):
-        if isinstance(message, dict):
+        if shared and isinstance(message, dict):
             _inherit(message, envelope)
-        text = orjson.dumps(message)
+        text = orjson.dumps(message) if texts is None else texts[number - 1]
         if len(text) > limit:
             raise RequestError(
                 413,
@@ -144,6 +147,26 @@ def parse(body: bytes, endpoint: str, limit: int = MESSAGE_BYTES) -> Request:
             )
         messages.append((message, text))
     return Request(endpoint, messages, envelope)
+
+
+_BATCH = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_ITEMS = msgspec.json.Decoder(list[msgspec.Raw])
+
+
+def _texts(body: bytes, count: int) -> list[bytes] | None:
+    """Each batch message's JSON text as sent (no re-encoding: the body is known to be valid
+    JSON); one with a newline inside is re-encoded, as every text must be one line."""
+    try:
+        raw = _ITEMS.decode(_BATCH.decode(body)["batch"])
+    except (msgspec.DecodeError, KeyError):
+        return None
+    if len(raw) != count:  # duplicate "batch" keys: keep to what was parsed
+        return None
+    texts = [bytes(r) for r in raw]
+    for i, text in enumerate(texts):
+        if b"\n" in text:
+            texts[i] = orjson.dumps(orjson.loads(text))
+    return texts
 
 
 def _inherit(message: dict[str, Any], envelope: dict[str, Any]) -> None:
