@@ -13,7 +13,7 @@ import json
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 import pytest
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..serve import Running
 
 SHOWN = 20  # violations listed in a failed assertion
+Json = dict[str, object]  # one JSON object of the collector's API
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,25 +40,22 @@ class TrackingPlanCollector:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def _call(self, method: str, path: str) -> Any:
+    def _call(self, method: str, path: str) -> Json:
         request = urllib.request.Request(self.url + path, method=method)
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
+            return cast(Json, json.loads(response.read()))
 
-    def violations(self) -> list[dict[str, Any]]:
+    def violations(self) -> list[Json]:
         """Violations of the kept messages, as ``codegen validate --format json`` has them."""
-        found: list[dict[str, Any]] = self._call("GET", "/api/violations")["violations"]
-        return found
+        return cast(list[Json], self._call("GET", "/api/violations")["violations"])
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Json:
         """Counts (all messages since the last reset) and coverage."""
-        summary: dict[str, Any] = self._call("GET", "/api/summary")
-        return summary
+        return self._call("GET", "/api/summary")
 
-    def messages(self) -> list[dict[str, Any]]:
+    def messages(self) -> list[Json]:
         """The kept messages, oldest first, each with its outcome."""
-        kept: list[dict[str, Any]] = self._call("GET", "/api/messages")["messages"]
-        return kept
+        return cast(list[Json], self._call("GET", "/api/messages")["messages"])
 
     def reset(self) -> None:
         self._call("DELETE", "/api/violations")
@@ -65,18 +63,19 @@ class TrackingPlanCollector:
     def assert_no_violations(self) -> None:
         """Fail the test, listing the violations, when any message broke the plan."""
         summary = self.summary()
-        if not summary["violations"]:
+        count = cast(int, summary["violations"])
+        if not count:
             return
         shown = "\n".join(_line(v) for v in self.violations()[:SHOWN])
-        more = summary["violations"] - min(summary["violations"], SHOWN)
+        more = count - min(count, SHOWN)
         raise AssertionError(
-            f"{summary['violations']} tracking plan violation(s) in {summary['invalid']} of "
+            f"{count} tracking plan violation(s) in {summary['invalid']} of "
             f"{summary['messages']} message(s):\n{shown}"
             + (f"\n... and {more} more" if more else "")
         )
 
 
-def _line(v: dict[str, Any]) -> str:
+def _line(v: Json) -> str:
     where = f"{v['event'] or 'message'} {v['pointer']}".strip()
     hint = f" (hint: {v['hint']})" if v.get("hint") else ""
     return f"  #{v['line']} {v['kind']} {where}: {v['message']}{hint}"
