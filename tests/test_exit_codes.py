@@ -318,7 +318,7 @@ def test_readme_documents_every_exit_code_and_command() -> None:
         for name, command in groups.items()
         for sub in (getattr(command, "commands", None) or [""])
     ]
-    assert len(names) == 12
+    assert len(names) == 13
     for name in names:
         assert f"| `codegen {name} " in reference, name
 
