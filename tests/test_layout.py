@@ -20,6 +20,7 @@ RANK = {
     "output": 4,
     "validate": 5,
     "journeys": 5,
+    "serve": 5,  # a live collector around validate's checker
     "pipeline": 6,
     "interop": 7,  # checks an imported plan by loading it like any plan
     "__init__": 8,

@@ -6,6 +6,7 @@ import typer
 
 from . import diff, docs, generate, init, interop, journeys, lint, root, schema, status, validate
 from .policy import Group
+from .serve import serve as serve_command
 
 app = typer.Typer(
     cls=Group,
@@ -36,6 +37,7 @@ app.command()(schema.schema)
 app.add_typer(docs.app, name="docs")
 app.command()(init.init)
 app.command()(status.status)
+app.command("serve")(serve_command)
 
 
 def main() -> None:
