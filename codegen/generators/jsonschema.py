@@ -316,6 +316,10 @@ def type_schema(t: ir.FieldType, path: SchemaPath = (), style: SchemaStyle = PUB
         schema["uniqueItems"] = True
     if b.enum is not None:
         schema["enum"] = list(b.enum)
+    if t.nullable and t.kind is not ir.Kind.ANY and "customTypePath" in schema:
+        # datamodel-code-generator drops "null" from a type list next to a custom type path
+        # (a nullable datetime item became `list[DateTime]`): say it as a union instead.
+        return {"anyOf": [schema, {"type": "null"}]}
     if t.nullable and t.kind is not ir.Kind.ANY:
         schema["type"] = [schema["type"], "null"]
         if "enum" in schema:
