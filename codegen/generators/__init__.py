@@ -28,11 +28,8 @@ TARGETS: dict[str, Generator] = {
 
 
 def generate(plan: ir.Plan, options: Options | None = None) -> Output:
-    """Every target's files for ``plan``; pure apart from the optional format cache.
-
-    Raises :class:`codegen.diagnostics.PlanError` when the plan cannot be generated (for
-    example two events that map to the same file).
-    """
+    """Every target's files for a resolved ``plan``; pure apart from the optional format
+    cache. Plans that cannot be generated are rejected at load (``codegen.load_plan``)."""
     options = options or Options()
     output: Output = {}
     for name in options.targets:

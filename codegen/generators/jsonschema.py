@@ -15,8 +15,7 @@ from typing import Any
 
 from ..config import TOOL_NAME, Options
 from ..plan import ir
-from ..plan.diagnostics import PlanError
-from .paths import event_stems
+from .paths import event_stem, event_stems
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 Schema = dict[str, Any]
@@ -70,7 +69,7 @@ def header(plan: ir.Plan) -> str:
 
 
 def event_document(plan: ir.Plan, event: ir.Event) -> Schema:
-    stem = event_stems(plan)[event.name]
+    stem = event_stem(event)  # per event: event_stems re-checks the whole plan
     doc: Schema = {
         "$schema": DRAFT,
         "$id": f"{plan.schema_base_uri}events/{stem}.schema.json",
@@ -352,4 +351,4 @@ def _types_used(plan: ir.Plan, fields: tuple[ir.Field, ...]) -> set[str]:
     return found
 
 
-__all__ = ["PlanError", "generate"]
+__all__ = ["generate"]

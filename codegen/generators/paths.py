@@ -25,10 +25,15 @@ def safe_relative(path: str) -> PurePosixPath:
     return pure
 
 
+def event_stem(event: ir.Event) -> str:
+    """The file stem of one event's outputs: its code name (unique, checked at load)."""
+    return event.code_name
+
+
 def event_stems(plan: ir.Plan) -> dict[str, str]:
     """``{event name: file stem}``. Resolution already rejected plans where two events share a
     stem (``naming/code-collision``); this re-checks so no file is ever silently overwritten."""
-    stems = {event.name: event.code_name for event in plan.events}
+    stems = {event.name: event_stem(event) for event in plan.events}
     if len(set(stems.values())) != len(stems):
         raise ValueError("two events map to one file name; the plan was not resolved")
     return stems

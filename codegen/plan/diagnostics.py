@@ -77,13 +77,3 @@ class Diagnostic:
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.level is Level.ERROR for d in diagnostics)
-
-
-class PlanError(Exception):
-    """Nothing raises this any more: :func:`codegen.load_plan` returns diagnostics instead and
-    generation of a resolved plan does not fail on the plan. Kept only because
-    ``generators/jsonschema.py`` still imports it; delete both together."""
-
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = tuple(sorted(diagnostics))
-        super().__init__("\n".join(d.render() for d in self.diagnostics))
