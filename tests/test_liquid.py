@@ -74,7 +74,7 @@ def test_generated_template_passes_static_analysis(message_id: str) -> None:
 def test_generated_templates_use_the_customerio_idioms() -> None:
     cart = FILES["liquid/cart_recovery_email.liquid"]
     assert "{% for product in event.products %}" in cart
-    assert "{{ product.price | currency }}" in cart
+    assert "{{ product.price | currency: money_locale }}" in cart
     assert '{{ customer.first_name | default: "there" }}' in cart
     assert '{{ event.coupon | default: "" }}' in cart  # optional
     assert "{{ event.checkout_id }}" in cart  # required: used bare
