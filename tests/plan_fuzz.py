@@ -360,6 +360,8 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
         if name is not None:
             spec = draw(property_spec([], 1))
             spec.pop("required", None)
+            if spec.get("type") in ("datetime", "date") and draw(st.booleans()):
+                spec["stored_as"] = draw(st.sampled_from(["unix", "iso"]))
             traits[name] = spec
 
     event_list = list(events)
@@ -390,7 +392,11 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
         plan["types"] = types
     if draw(st.booleans()):
         plan["plan"]["description"] = draw(hostile_text())
-    segments, messages = draw(_audiences(events, traits))
+    plan["plan"].update(draw(_money_and_dates()))
+    _add_currencies(draw, events)
+    segments, messages = draw(
+        _audiences(events, traits, plan["plan"].get("dates_stored_as", "unix"))
+    )
     if segments:
         plan["segments"] = segments
     if messages:
@@ -398,10 +404,53 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
     return plan
 
 
+# Known to codegen.plan.commerce.CURRENCY_LOCALES, and not (those need `locale:`).
+KNOWN_CURRENCIES = ["USD", "EUR", "GBP", "JPY"]
+OTHER_CURRENCIES = ["CHF", "SEK", "XXX"]
+
+
+@st.composite
+def _money_and_dates(draw: st.DrawFn) -> dict[str, Any]:
+    """The plan block's money formatting and date storage default, each sometimes absent."""
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["dates_stored_as"] = draw(st.sampled_from(["unix", "iso"]))
+    currency = draw(st.sampled_from([None, *KNOWN_CURRENCIES, *OTHER_CURRENCIES]))
+    if currency is not None:
+        out["currency"] = currency
+    if currency in OTHER_CURRENCIES or draw(st.integers(0, 3)) == 0:
+        out["locale"] = draw(st.sampled_from(["de-ch", "sv-se", "en-us", "fr", "zh-hant"]))
+    return out
+
+
+def _add_currencies(draw: st.DrawFn, events: dict[str, Any]) -> None:
+    """Some events carry a payload currency (free, or an enum mixing known and unknown codes)
+    next to an amount, so the Liquid samples switch locale on it."""
+    for event in events.values():
+        props = event.setdefault("properties", {})
+        taken = {loose_key(p) for p in props}
+        if taken & {"currency", "revenue"} or draw(st.integers(0, 2)) != 0:
+            continue
+        currency: dict[str, Any] = {"type": "string", "required": draw(st.booleans())}
+        if draw(st.booleans()):
+            currency["enum"] = draw(
+                st.lists(
+                    st.sampled_from(KNOWN_CURRENCIES + OTHER_CURRENCIES),
+                    min_size=1,
+                    max_size=3,
+                    unique=True,
+                )
+            )
+        props["currency"] = currency
+        props["revenue"] = {"type": "number", "required": draw(st.booleans())}
+
+
 WINDOWS = ["1 hour", "30 minutes", "7 days", "2 weeks"]
 
 
-def _trait_condition(name: str, spec: dict[str, Any]) -> dict[str, Any] | None:
+def _trait_condition(
+    name: str, spec: dict[str, Any], dates_stored_as: str = "unix"
+) -> dict[str, Any] | None:
     kind = spec.get("type")
     if spec.get("enum"):
         return {"trait": name, "equals": spec["enum"][0]}
@@ -412,13 +461,15 @@ def _trait_condition(name: str, spec: dict[str, Any]) -> dict[str, Any] | None:
             return {"trait": name, "greater_than": spec["exclusive_minimum"]}
         return {"trait": name, "less_than": 10}
     if kind in ("datetime", "date"):
+        if spec.get("stored_as", dates_stored_as) == "iso":  # timestamp conditions never match
+            return {"trait": name, "exists": True}
         return {"trait": name, "within": "30 days"}
     return {"trait": name, "exists": True}
 
 
 @st.composite
 def _audiences(
-    draw: st.DrawFn, events: dict[str, Any], traits: dict[str, Any]
+    draw: st.DrawFn, events: dict[str, Any], traits: dict[str, Any], dates_stored_as: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     segments: dict[str, Any] = {}
     event_list = list(events)
@@ -436,7 +487,7 @@ def _audiences(
                 {"not_performed": draw(st.sampled_from(event_list)), "within": "1 day"}
             )
         trait = draw(st.sampled_from(list(traits)))
-        trait_condition = _trait_condition(trait, traits[trait])
+        trait_condition = _trait_condition(trait, traits[trait], dates_stored_as)
         if trait_condition is not None and draw(st.booleans()):
             conditions.append(trait_condition)
         if segments and draw(st.booleans()):
@@ -507,6 +558,9 @@ def mutated_plans(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
                 "bad_enum_literal",
                 "dangling_segment_event",
                 "bad_bounds",
+                "bad_stored_as",
+                "bad_currency",
+                "iso_timestamp_condition",
             ]
         )
     )
@@ -546,4 +600,15 @@ def mutated_plans(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
         plan.setdefault("segments", {})["zz_bad"] = {"conditions": {"performed": "No Such Event"}}
     elif kind == "bad_bounds":
         props["zz_bad"] = {"type": "integer", "minimum": 10, "maximum": 1}
+    elif kind == "bad_stored_as":
+        bad = draw(st.sampled_from([("integer", "unix"), ("datetime", "seconds"), ("date", 1)]))
+        props["zz_bad"] = {"type": bad[0], "stored_as": bad[1]}  # events never take it
+    elif kind == "bad_currency":
+        plan["plan"].pop("locale", None)
+        plan["plan"]["currency"] = draw(st.sampled_from(["eur", "EURO", "", "CHF", 978]))
+    elif kind == "iso_timestamp_condition":
+        plan["traits"]["zz_seen_at"] = {"type": "datetime", "stored_as": "iso"}
+        plan.setdefault("segments", {})["zz_bad"] = {
+            "conditions": {"trait": "zz_seen_at", "within": "7 days"}
+        }
     return plan, kind
