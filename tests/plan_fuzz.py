@@ -392,16 +392,25 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
         plan["types"] = types
     if draw(st.booleans()):
         plan["plan"]["description"] = draw(hostile_text())
-    plan["plan"].update(draw(_money_and_dates()))
-    _add_currencies(draw, events)
-    segments, messages = draw(
-        _audiences(events, traits, plan["plan"].get("dates_stored_as", "unix"))
-    )
+    segments, messages = draw(_audiences(events, traits))
     if segments:
         plan["segments"] = segments
     if messages:
         plan["messages"] = messages
+    plan["plan"].update(draw(_money_and_dates()))
+    if plan["plan"].get("dates_stored_as") == "iso":
+        _keep_timestamps_unix(segments, traits)
+    _add_currencies(draw, events)
     return plan
+
+
+def _keep_timestamps_unix(segments: dict[str, Any], traits: dict[str, Any]) -> None:
+    """With an ISO plan default, traits under timestamp conditions override it (`unix`)."""
+    for segment in segments.values():
+        for children in segment["conditions"].values():
+            for c in children:
+                if "within" in c and "trait" in c:
+                    traits[c["trait"]].setdefault("stored_as", "unix")
 
 
 # Known to codegen.plan.commerce.CURRENCY_LOCALES, and not (those need `locale:`).
@@ -448,9 +457,7 @@ def _add_currencies(draw: st.DrawFn, events: dict[str, Any]) -> None:
 WINDOWS = ["1 hour", "30 minutes", "7 days", "2 weeks"]
 
 
-def _trait_condition(
-    name: str, spec: dict[str, Any], dates_stored_as: str = "unix"
-) -> dict[str, Any] | None:
+def _trait_condition(name: str, spec: dict[str, Any]) -> dict[str, Any] | None:
     kind = spec.get("type")
     if spec.get("enum"):
         return {"trait": name, "equals": spec["enum"][0]}
@@ -461,7 +468,7 @@ def _trait_condition(
             return {"trait": name, "greater_than": spec["exclusive_minimum"]}
         return {"trait": name, "less_than": 10}
     if kind in ("datetime", "date"):
-        if spec.get("stored_as", dates_stored_as) == "iso":  # timestamp conditions never match
+        if spec.get("stored_as") == "iso":  # timestamp conditions never match it
             return {"trait": name, "exists": True}
         return {"trait": name, "within": "30 days"}
     return {"trait": name, "exists": True}
@@ -469,7 +476,7 @@ def _trait_condition(
 
 @st.composite
 def _audiences(
-    draw: st.DrawFn, events: dict[str, Any], traits: dict[str, Any], dates_stored_as: str
+    draw: st.DrawFn, events: dict[str, Any], traits: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     segments: dict[str, Any] = {}
     event_list = list(events)
@@ -487,7 +494,7 @@ def _audiences(
                 {"not_performed": draw(st.sampled_from(event_list)), "within": "1 day"}
             )
         trait = draw(st.sampled_from(list(traits)))
-        trait_condition = _trait_condition(trait, traits[trait], dates_stored_as)
+        trait_condition = _trait_condition(trait, traits[trait])
         if trait_condition is not None and draw(st.booleans()):
             conditions.append(trait_condition)
         if segments and draw(st.booleans()):

@@ -22,6 +22,12 @@ from .render import liquid_str, render
 
 DATE_FORMAT = "%B %-d, %Y"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Words python-liquid's parser will not take after a dot (`event.for`); `event["for"]` works
+# everywhere. Found by the plan fuzzer.
+_KEYWORDS = frozenset(
+    "for in and or contains true false nil null empty blank if with as limit offset reversed "
+    "cols continue else not required".split()
+)
 
 
 @dataclass(frozen=True)
@@ -169,7 +175,8 @@ def liquid_path(root: str, parts: Sequence[str]) -> str:
     """``event.order_id``; names that are not identifiers use ``["..."]``."""
     out = root
     for part in parts:
-        out += f".{part}" if _IDENTIFIER.match(part) else f"[{liquid_str(part)}]"
+        plain = _IDENTIFIER.match(part) and part not in _KEYWORDS
+        out += f".{part}" if plain else f"[{liquid_str(part)}]"
     return out
 
 
