@@ -70,6 +70,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
     )
     segments = audiences.segments(spec.segments)
     messages = MessageResolver(audiences).messages(spec.messages)
+    commerce = r.commerce_keys(library, types, events, traits)  # may report plan/currency-locale
     if r.diagnostics:
         return None, r.diagnostics
     info = spec.plan
@@ -87,7 +88,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
         traits=traits,
         segments=segments,
         messages=messages,
-        commerce=r.commerce_keys(library, types, events, traits),
+        commerce=commerce,
         source=document.file,
     )
     problems = codenames.check(plan, document.locate(("plan", "slug")))

@@ -360,6 +360,8 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
         if name is not None:
             spec = draw(property_spec([], 1))
             spec.pop("required", None)
+            if spec.get("type") in ("datetime", "date") and draw(st.booleans()):
+                spec["stored_as"] = draw(st.sampled_from(["unix", "iso"]))
             traits[name] = spec
 
     event_list = list(events)
@@ -395,7 +397,61 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
         plan["segments"] = segments
     if messages:
         plan["messages"] = messages
+    plan["plan"].update(draw(_money_and_dates()))
+    if plan["plan"].get("dates_stored_as") == "iso":
+        _keep_timestamps_unix(segments, traits)
+    _add_currencies(draw, events)
     return plan
+
+
+def _keep_timestamps_unix(segments: dict[str, Any], traits: dict[str, Any]) -> None:
+    """With an ISO plan default, traits under timestamp conditions override it (`unix`)."""
+    for segment in segments.values():
+        for children in segment["conditions"].values():
+            for c in children:
+                if "within" in c and "trait" in c:
+                    traits[c["trait"]].setdefault("stored_as", "unix")
+
+
+# Known to codegen.plan.commerce.CURRENCY_LOCALES, and not (those need `locale:`).
+KNOWN_CURRENCIES = ["USD", "EUR", "GBP", "JPY"]
+OTHER_CURRENCIES = ["CHF", "SEK", "XXX"]
+
+
+@st.composite
+def _money_and_dates(draw: st.DrawFn) -> dict[str, Any]:
+    """The plan block's money formatting and date storage default, each sometimes absent."""
+    out: dict[str, Any] = {}
+    if draw(st.booleans()):
+        out["dates_stored_as"] = draw(st.sampled_from(["unix", "iso"]))
+    currency = draw(st.sampled_from([None, *KNOWN_CURRENCIES, *OTHER_CURRENCIES]))
+    if currency is not None:
+        out["currency"] = currency
+    if currency in OTHER_CURRENCIES or draw(st.integers(0, 3)) == 0:
+        out["locale"] = draw(st.sampled_from(["de-ch", "sv-se", "en-us", "fr", "zh-hant"]))
+    return out
+
+
+def _add_currencies(draw: st.DrawFn, events: dict[str, Any]) -> None:
+    """Some events carry a payload currency (free, or an enum mixing known and unknown codes)
+    next to an amount, so the Liquid samples switch locale on it."""
+    for event in events.values():
+        props = event.setdefault("properties", {})
+        taken = {loose_key(p) for p in props}
+        if taken & {"currency", "revenue"} or draw(st.integers(0, 2)) != 0:
+            continue
+        currency: dict[str, Any] = {"type": "string", "required": draw(st.booleans())}
+        if draw(st.booleans()):
+            currency["enum"] = draw(
+                st.lists(
+                    st.sampled_from(KNOWN_CURRENCIES + OTHER_CURRENCIES),
+                    min_size=1,
+                    max_size=3,
+                    unique=True,
+                )
+            )
+        props["currency"] = currency
+        props["revenue"] = {"type": "number", "required": draw(st.booleans())}
 
 
 WINDOWS = ["1 hour", "30 minutes", "7 days", "2 weeks"]
@@ -412,6 +468,8 @@ def _trait_condition(name: str, spec: dict[str, Any]) -> dict[str, Any] | None:
             return {"trait": name, "greater_than": spec["exclusive_minimum"]}
         return {"trait": name, "less_than": 10}
     if kind in ("datetime", "date"):
+        if spec.get("stored_as") == "iso":  # timestamp conditions never match it
+            return {"trait": name, "exists": True}
         return {"trait": name, "within": "30 days"}
     return {"trait": name, "exists": True}
 
@@ -507,6 +565,9 @@ def mutated_plans(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
                 "bad_enum_literal",
                 "dangling_segment_event",
                 "bad_bounds",
+                "bad_stored_as",
+                "bad_currency",
+                "iso_timestamp_condition",
             ]
         )
     )
@@ -546,4 +607,15 @@ def mutated_plans(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
         plan.setdefault("segments", {})["zz_bad"] = {"conditions": {"performed": "No Such Event"}}
     elif kind == "bad_bounds":
         props["zz_bad"] = {"type": "integer", "minimum": 10, "maximum": 1}
+    elif kind == "bad_stored_as":
+        bad = draw(st.sampled_from([("integer", "unix"), ("datetime", "seconds"), ("date", 1)]))
+        props["zz_bad"] = {"type": bad[0], "stored_as": bad[1]}  # events never take it
+    elif kind == "bad_currency":
+        plan["plan"].pop("locale", None)
+        plan["plan"]["currency"] = draw(st.sampled_from(["eur", "EURO", "", "CHF", 978]))
+    elif kind == "iso_timestamp_condition":
+        plan["traits"]["zz_seen_at"] = {"type": "datetime", "stored_as": "iso"}
+        plan.setdefault("segments", {})["zz_bad"] = {
+            "conditions": {"trait": "zz_seen_at", "within": "7 days"}
+        }
     return plan, kind

@@ -223,7 +223,7 @@ def test_lint_liquid_and_audit_agree_on_a_declared_purchase(tmp_path: Path) -> N
     # Liquid: the purchase's money is shown as money although no money word is in its name
     assert plain.plan is not None
     liquid = generate(plain.plan)["liquid/receipt.liquid"]
-    assert "{{ event.charge | currency }}" in liquid
+    assert "{{ event.charge | currency: money_locale }}" in liquid
 
     # audit: the same events are a purchase and a checkout, counted with the same money
     found = roles(plain.plan)

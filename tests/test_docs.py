@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from codegen import generate
-from codegen.pipeline import load_plan
+from codegen.pipeline import Loaded, load_plan
 
 from .conftest import CASES, glow_shop
 
@@ -148,3 +148,77 @@ def test_date_trait_conditions_are_written_as_timestamp_conditions() -> None:
     assert unix_seconds("2026-01-01") == 1767225600
     assert unix_seconds("2026-01-01T01:00:00+01:00") == 1767225600
     assert unix_seconds("last tuesday") is None
+
+
+# -- issue 16: how a date trait is stored decides what the segment docs and lint say -----------
+
+STORED = """
+plan: {name: S, slug: s, version: 1.0.0}
+lint: {disable: [usage/unused-trait]}
+identity: {primary_id: customer_id}
+events:
+  Order Completed:
+    description: paid
+    properties:
+      order_id: {type: string, required: true}
+      currency: {type: string, enum: [EUR, CHF], required: true}
+traits:
+  customer_id: {type: string, required: true}
+  created_at: {type: datetime%s}
+segments:
+  old_accounts:
+    conditions:
+      trait: created_at
+      less_than: "2026-01-01T00:00:00Z"
+"""
+
+
+def _stored(storage: str) -> tuple[Loaded, dict[str, str]]:
+    from codegen.pipeline import load_plan_text
+
+    loaded = load_plan_text(STORED % storage)
+    assert loaded.plan is not None, [d.render() for d in loaded.diagnostics]
+    return loaded, generate(loaded.plan)
+
+
+def test_unix_storage_is_documented_on_traits_and_segments() -> None:
+    loaded, files = _stored("")
+    traits = files["docs/traits.md"]
+    assert "| stored in Customer.io as Unix seconds (`1768469400`) |" in traits
+    page = files["docs/segments/old_accounts.md"]
+    assert (
+        "- **`created_at` is compared as a timestamp** and the plan stores it as Unix seconds "
+        "(`stored_as: unix`)."
+    ) in page
+    assert not [d for d in loaded.diagnostics if d.code == "segments/iso-timestamp"]
+
+
+def test_iso_storage_says_timestamp_conditions_never_match_and_lint_errs() -> None:
+    loaded, files = _stored(", stored_as: iso")
+    traits = files["docs/traits.md"]
+    assert (
+        "| stored in Customer.io as ISO 8601 text: timestamp conditions never match it "
+        "(`2026-01-15T09:30:00.000Z`) |"
+    ) in traits
+    page = files["docs/segments/old_accounts.md"]
+    assert (
+        "- **`created_at` is stored as ISO 8601 text** (`stored_as: iso`), and Customer.io's "
+        "timestamp conditions match only attributes stored as Unix seconds"
+    ) in page
+    assert "matches nobody" in page
+    [finding] = [d.render() for d in loaded.diagnostics if d.code == "segments/iso-timestamp"]
+    assert finding.startswith(
+        "<plan>:15:3: error[segments/iso-timestamp] segments.old_accounts: segment "
+        "`old_accounts` compares `created_at` with `less_than`, but the plan stores it as ISO "
+        "8601 text: Customer.io's timestamp conditions never match it"
+    ), finding
+
+
+def test_a_currency_without_a_locale_is_a_lint_warning() -> None:
+    loaded, _ = _stored("")
+    [finding] = [d.render() for d in loaded.diagnostics if d.code == "commerce/currency-locale"]
+    assert finding.startswith(
+        "<plan>:10:7: warning[commerce/currency-locale] events.Order Completed.properties."
+        "currency: `CHF` of `currency` on event `Order Completed` has no Customer.io locale: its "
+        "amounts are formatted with `en-us`"
+    ), finding

@@ -14,7 +14,7 @@ from liquid.exceptions import LiquidError
 from codegen import generate
 from codegen.checks.liquid import check_template, render
 from codegen.generators.samples import Sampler
-from codegen.pipeline import load_plan
+from codegen.pipeline import load_plan, load_plan_text
 from codegen.plan import ir
 from codegen.plan.diagnostics import Level
 
@@ -74,7 +74,7 @@ def test_generated_template_passes_static_analysis(message_id: str) -> None:
 def test_generated_templates_use_the_customerio_idioms() -> None:
     cart = FILES["liquid/cart_recovery_email.liquid"]
     assert "{% for product in event.products %}" in cart
-    assert "{{ product.price | currency }}" in cart
+    assert "{{ product.price | currency: money_locale }}" in cart
     assert '{{ customer.first_name | default: "there" }}' in cart
     assert '{{ event.coupon | default: "" }}' in cart  # optional
     assert "{{ event.checkout_id }}" in cart  # required: used bare
@@ -223,3 +223,176 @@ def test_dialect_table_cites_a_source_for_every_name() -> None:
     for table in (cio_dialect.OBJECTS, cio_dialect.TAGS, cio_dialect.FILTERS):
         for name, entry in table.items():
             assert entry.source.startswith("https://"), name
+
+
+# -- issue 16: money in the order's currency, dates as Customer.io stores them -----------------
+
+SHOP = """
+plan: {name: S, slug: s, version: 1.0.0%(plan)s}
+lint: {disable: [commerce/line-items, usage/unused-trait, identity/anonymous-purchase]}
+identity: {primary_id: customer_id}
+events:
+  Order Completed:
+    description: paid
+    properties:
+      order_id: {type: string, required: true}
+      revenue: {type: number, required: true}
+%(currency)s
+traits:
+  customer_id: {type: string, required: true}
+  lifetime_value: {type: number}
+  created_at: {type: datetime%(stored)s}
+messages:
+  receipt:
+    channel: %(channel)s
+    trigger: Order Completed
+    fields: [event.revenue, customer.lifetime_value, customer.created_at]
+"""
+
+
+def _shop(
+    plan: str = "",
+    currency: str = "      currency: {type: string, required: true}",
+    stored: str = "",
+    channel: str = "email",
+) -> tuple[ir.Plan, str]:
+    text = SHOP % {"plan": plan, "currency": currency, "stored": stored, "channel": channel}
+    loaded = load_plan_text(text)
+    assert loaded.plan is not None, [d.render() for d in loaded.diagnostics]
+    return loaded.plan, generate(loaded.plan)["liquid/receipt.liquid"]
+
+
+CASE_ON_CURRENCY = """{% case event.currency %}
+{% when 'EUR' %}{% assign money_locale = 'de-de' %}
+{% when 'GBP' %}{% assign money_locale = 'en-gb' %}
+{% when 'JPY' %}{% assign money_locale = 'ja-jp' %}
+{% when 'USD' %}{% assign money_locale = 'en-us' %}
+{% else %}{% assign money_locale = 'en-us' %}
+{% endcase %}
+"""
+
+
+def test_event_amounts_take_the_locale_of_the_payload_currency() -> None:
+    """Regression: `| currency` printed `$` on EUR orders."""
+    plan, source = _shop()
+    assert source.split("{% endcomment %}\n", 1)[1] == (
+        CASE_ON_CURRENCY + "<p>Revenue: {{ event.revenue | currency: money_locale }}</p>\n"
+        "<p>Lifetime value: {{ customer.lifetime_value | default: 0 | currency }}</p>\n"
+        '{% if customer.created_at %}<p>Created at: {{ customer.created_at | date: "%B %-d, '
+        '%Y" }}</p>{% endif %}\n'
+        '<p><a href="{% unsubscribe_url %}">Unsubscribe</a></p>\n'
+    )
+    data = {"event": {"order_id": "o1", "revenue": 1234.5, "currency": "EUR"}, "customer": {}}
+    assert "<p>Revenue: 1.234,50\u00a0€</p>" in render(source, data)
+    data["event"]["currency"] = "USD"
+    assert "<p>Revenue: $1,234.50</p>" in render(source, data)
+    assert check_template(plan, source, "receipt", plan.event("Order Completed")) == []
+
+
+def test_plan_currency_sets_the_fallback_and_the_locale_of_other_amounts() -> None:
+    _, source = _shop(plan=", currency: EUR")
+    assert "{% else %}{% assign money_locale = 'de-de' %}" in source
+    assert "{{ customer.lifetime_value | default: 0 | currency: 'de-de' }}" in source
+    _, source = _shop(plan=", currency: CHF, locale: de-ch", currency="")
+    assert "{% case" not in source  # the event carries no currency: the plan's
+    assert "{{ event.revenue | currency: 'de-ch' }}" in source
+
+
+def test_an_enum_of_currencies_limits_the_case() -> None:
+    _, source = _shop(currency="      currency: {type: string, enum: [EUR], required: true}")
+    assert "{% when 'EUR' %}{% assign money_locale = 'de-de' %}\n{% else %}" in source
+    assert "'USD'" not in source
+
+
+def test_text_messages_pick_the_locale_without_a_blank_line() -> None:
+    _, source = _shop(channel="sms")
+    _, body = source.split("{% endcomment %}", 1)
+    assert body.startswith("{% case event.currency %}{% when 'EUR' %}")
+    assert body.split("\n", 1)[0].endswith("{% endcase %}")
+    assert body.split("\n", 1)[1].startswith(
+        "Revenue: {{ event.revenue | currency: money_locale }}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stored", "note", "value"),
+    [
+        ("", "Unix seconds", 1768469400),
+        (
+            ", stored_as: iso",
+            'ISO 8601 text (date parses it; use | date: "%s" before comparing it with a '
+            "timestamp)",
+            "2026-01-15T09:30:00.000Z",
+        ),
+    ],
+)
+def test_dates_show_how_customerio_stores_them(stored: str, note: str, value: object) -> None:
+    plan, source = _shop(stored=stored)
+    assert f"  Dates as Customer.io stores them:\n    customer.created_at: {note}\n" in source
+    customer = Sampler(plan).customer()
+    assert customer["created_at"] == value
+    data = {"event": {"order_id": "o1", "revenue": 1, "currency": "USD"}, "customer": customer}
+    assert "<p>Created at: January 15, 2026</p>" in render(source, data)
+
+
+def test_plan_default_storage_and_trait_override() -> None:
+    plan, _ = _shop(plan=", dates_stored_as: iso", stored=", stored_as: unix")
+    trait = plan.trait("created_at")
+    assert trait is not None and trait.stored_as == "unix"
+    plan, _ = _shop(plan=", dates_stored_as: iso")
+    trait = plan.trait("created_at")
+    assert trait is not None and trait.stored_as == "iso"
+    assert plan.trait("lifetime_value") is not None
+    assert plan.trait("lifetime_value").stored_as is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("lifetime_value: {type: number}", "lifetime_value: {type: number, stored_as: unix}"),
+            "plan.yaml:14:34: error[type/stored-as] traits.lifetime_value.stored_as: `stored_as` "
+            "applies to date and datetime traits, not to a trait of type `number`",
+        ),
+        (
+            (
+                "revenue: {type: number, required: true}",
+                "revenue: {type: datetime, stored_as: iso}",
+            ),
+            "plan.yaml:10:33: error[type/stored-as] events.Order Completed.properties.revenue."
+            "stored_as: `stored_as` applies to date and datetime traits, not to a property of an "
+            "event, type or library of type `datetime`",
+        ),
+        (
+            ("created_at: {type: datetime}", "created_at: {type: datetime, stored_as: seconds}"),
+            "plan.yaml:15:32: error[plan/invalid] traits.created_at.stored_as: `seconds` is not "
+            "allowed; expected 'unix' or 'iso'",
+        ),
+        (
+            ("version: 1.0.0}", "version: 1.0.0, currency: eur}"),
+            "plan.yaml:2:42: error[plan/invalid] plan.currency: `eur` does not match the required "
+            "pattern ^[A-Z]{3}$",
+        ),
+        (
+            ("version: 1.0.0}", "version: 1.0.0, currency: CHF}"),
+            "plan.yaml:2:42: error[plan/currency-locale] plan.currency: no Customer.io locale is "
+            "known for `CHF`",
+        ),
+        (
+            ("version: 1.0.0}", "version: 1.0.0, locale: de_DE}"),
+            "plan.yaml:2:42: error[plan/invalid] plan.locale: `de_DE` does not match the required "
+            "pattern ^[a-z]{2,3}(-[a-z0-9]{2,4})?$",
+        ),
+    ],
+)
+def test_bad_storage_and_currency_values_are_located(
+    cli: CliFn, tmp_path: Path, change: tuple[str, str], expected: str
+) -> None:
+    text = (SHOP % {"plan": "", "currency": "", "stored": "", "channel": "email"}).replace(*change)
+    path = tmp_path / "plan.yaml"
+    path.write_text(text)
+    result = cli("lint", path)
+    # a plan with wrong values is a finding (exit 1, codegen/cli/policy.py), never a traceback
+    assert result.exit_code == 1, result.stdout + result.stderr
+    assert f"{tmp_path}/{expected}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

@@ -310,3 +310,14 @@ def test_two_plans_with_one_slug_are_refused(cli: Any, tmp_path: Path) -> None:
         result = cli(command, plans, "-o", tmp_path / "out", "--no-cache")
         assert result.exit_code == 2 and "both have slug `glow_shop`" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_liquid_keywords_as_property_names_use_brackets() -> None:
+    """Regression (plan fuzzer): a property named `for` gave `{{ event.for }}`, which Liquid's
+    parser rejects; brackets address any key."""
+    from codegen.checks.liquid import render
+    from codegen.generators.liquid import liquid_path
+
+    assert liquid_path("event", ["for"]) == "event['for']"
+    assert liquid_path("event", ["format"]) == "event.format"
+    assert render("{{ " + liquid_path("event", ["for"]) + " }}", {"event": {"for": "x"}}) == "x"

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from liquid import Environment, FalsyStrictUndefined, Node, Tag
 from liquid.token import TOKEN_EXPRESSION, TOKEN_TAG
 
+from ..plan import commerce
 from .cio_dialect import TAGS
 
 PLACEHOLDER_URLS = {
@@ -29,8 +30,9 @@ _LOCALES = {
     "nl-nl": ("€", False, ".", ","),
     "ja-jp": ("¥", False, ",", "."),
 }
-# ISO 4217 code → locale, so that a payload's `currency` can be passed as the argument.
-CURRENCY_LOCALES = {"USD": "en-us", "GBP": "en-gb", "EUR": "de-de", "JPY": "ja-jp"}
+# ISO 4217 code → locale, so that a payload's `currency` can be passed as the argument
+# (the stand-in's leniency; generated templates pass a locale).
+CURRENCY_LOCALES = commerce.CURRENCY_LOCALES
 _CIO_LINK_URL = re.compile(r"\burl:\s*(\S+)")
 
 

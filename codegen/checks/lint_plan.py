@@ -141,3 +141,58 @@ def _money_as_string(ctx: Context) -> Iterator[Finding]:
                 "compared in segments or shown with Liquid's `currency` filter",
                 (),
             )
+
+
+# Customer.io's timestamp conditions ("is a timestamp before/after", "within the past") match
+# only attributes stored as Unix seconds; ISO 8601 text never matches (Timestamp Conditions FAQ:
+# https://docs.customer.io/journeys/faq-timestamps).
+_TIMESTAMP_OPERATORS = ("greater_than", "less_than", "within")
+
+
+@rule(
+    "segments/iso-timestamp",
+    Level.ERROR,
+    "timestamp conditions compare traits stored as Unix seconds, not ISO text",
+)
+def _iso_timestamps(ctx: Context) -> Iterator[Finding]:
+    for segment in ctx.plan.segments:
+        for c in ir.leaves(segment.condition):
+            if not isinstance(c, ir.TraitCondition) or c.comparison.operator not in (
+                _TIMESTAMP_OPERATORS
+            ):
+                continue
+            trait = ctx.plan.trait(c.trait)
+            if trait is not None and trait.stored_as == "iso":
+                yield (
+                    segment.location,
+                    f"segment `{segment.id}` compares `{c.trait}` with "
+                    f"`{c.comparison.operator}`, but the plan stores it as ISO 8601 text: "
+                    "Customer.io's timestamp conditions never match it",
+                    f"store it as Unix seconds (`stored_as: unix` on trait `{c.trait}`), or "
+                    "compare it with `equals`/`exists` only",
+                    (trait.location,),
+                )
+
+
+@rule(
+    "commerce/currency-locale",
+    Level.WARNING,
+    "every currency an event may carry has a locale to format its amounts",
+)
+def _currency_locales(ctx: Context) -> Iterator[Finding]:
+    keys = ctx.plan.commerce
+    for event in ctx.plan.events:
+        name = event.commerce.currency
+        currency = next((f for f in event.fields if f.name == name), None)
+        codes = currency.type.bounds.enum if currency is not None else None
+        for code in codes or ():
+            if isinstance(code, str) and keys.locale_of(code) is None:
+                fallback = keys.locale or "en-us"
+                yield (
+                    currency.location if currency is not None else event.location,
+                    f"`{code}` of `{name}` on event `{event.name}` has no Customer.io locale: "
+                    f"its amounts are formatted with `{fallback}`",
+                    "use a currency of codegen.plan.commerce.CURRENCY_LOCALES, or set "
+                    "`plan.locale` to the locale that formats it",
+                    (),
+                )

@@ -10,14 +10,13 @@ import json
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from ..config import Options
 from ..plan import ir, profile_rules
 from ..plan.names import file_stem
 from . import liquid
 from .render import render
-from .samples import Sampler
+from .samples import Sampler, unix_seconds
 
 
 @dataclass(frozen=True)
@@ -191,20 +190,6 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     return out
 
 
-def unix_seconds(value: object) -> int | None:
-    """A segment's date literal as the Unix timestamp Customer.io compares (UTC midnight for a
-    date), or None when it is not one (the plan already rejects unparsable literals)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
-
-
 # -- links -------------------------------------------------------------------------------------
 
 
@@ -249,7 +234,7 @@ def rows(
                     json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
                     for v in (item.bounds.enum or ())
                 ),
-                constraints=constraints(t),
+                constraints="; ".join(c for c in (constraints(t), storage(f)) if c),
                 example=example,
                 description=f.doc.description,
                 deprecated=f.doc.deprecated,
@@ -260,6 +245,22 @@ def rows(
             suffix = "[]." if t.kind is ir.Kind.ARRAY else "."
             out += rows(item.fields, plan, prefix + f.name + suffix, depth + 1)
     return out
+
+
+# How a date trait's storage reads in the docs. Customer.io's timestamp conditions match only
+# Unix seconds (Timestamp Conditions FAQ: https://docs.customer.io/journeys/faq-timestamps).
+STORAGE_WORDS: dict[ir.DateStorage, str] = {
+    "unix": "stored in Customer.io as Unix seconds",
+    "iso": "stored in Customer.io as ISO 8601 text: timestamp conditions never match it",
+}
+
+
+def storage(f: ir.Field) -> str:
+    """How Customer.io stores a date or datetime trait, with a sample, or ""."""
+    if f.stored_as is None:
+        return ""
+    value = Sampler.stored_sample(f)
+    return f"{STORAGE_WORDS[f.stored_as]} (`{value}`)"
 
 
 def _example_text(value: ir.JSON) -> str:

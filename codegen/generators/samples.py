@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from ..plan import formats, ir
@@ -80,6 +81,32 @@ class Sampler:
             return self.value(ir.FieldType(t.variants[0], bounds=b), full, name)
         return _string(b, name)
 
+    def customer(self, full: bool = True) -> dict[str, Any]:
+        """The person's attributes as Customer.io holds them after the sample ``identify``:
+        date and datetime traits ``stored_as: unix`` become Unix seconds (template data)."""
+        return {
+            f.name: self.stored(f, value)
+            for f, value in zip(self.plan.traits, self._all_traits(full), strict=True)
+            if value is not _ABSENT
+        }
+
+    @staticmethod
+    def stored(f: ir.Field, value: Any) -> Any:
+        """``value`` of trait ``f`` as Customer.io stores it (:attr:`ir.Field.stored_as`)."""
+        if f.stored_as == "unix":
+            seconds = unix_seconds(value)
+            return value if seconds is None else seconds
+        return value
+
+    @staticmethod
+    def stored_sample(f: ir.Field) -> Any:
+        """A sample value of a date trait as Customer.io stores it."""
+        iso = "2026-01-15" if f.type.kind is ir.Kind.DATE else SAMPLE_TIME
+        return Sampler.stored(f, iso)
+
+    def _all_traits(self, full: bool) -> list[Any]:
+        return [self.field(f, full) if f.required or full else _ABSENT for f in self.plan.traits]
+
     def track(self, event: ir.Event, full: bool = True, anonymous: bool = False) -> dict[str, Any]:
         """A whole Segment ``track`` message for ``event``."""
         message: dict[str, Any] = {"type": "track", "event": event.name}
@@ -111,6 +138,23 @@ class Sampler:
             "timestamp": SAMPLE_TIME,
             "context": {"tracking_plan": {"name": self.plan.slug, "version": self.plan.version}},
         }
+
+
+_ABSENT = object()
+
+
+def unix_seconds(value: object) -> int | None:
+    """An ISO 8601 date or timestamp as the Unix seconds Customer.io compares (UTC midnight for
+    a date), or None when it is not one (the plan already rejects unparsable literals)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
 
 
 def _number(b: ir.Bounds, integer: bool) -> int | float:

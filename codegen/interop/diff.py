@@ -10,20 +10,12 @@ from dataclasses import dataclass
 
 from ..plan import ir
 from ..plan.names import loose_key
+from .audience import message_changes, segment_changes
+from .changes import SEVERITY, Change
 
-SEVERITY = {"breaking": 3, "compatible": 2, "doc": 1}
+__all__ = ["SEVERITY", "Change", "Report", "diff_plans", "version_bump"]
 BUMPS = {"breaking": "major", "compatible": "minor", "doc": "patch"}
 _BUMP_ORDER = ["none", "patch", "minor", "major"]
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str  # breaking | compatible | doc
-    path: str  # events.Order Completed.properties.revenue
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "path": self.path, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -84,7 +76,7 @@ def diff_plans(old: ir.Plan, new: ir.Plan) -> Report:
         "segments",
         {s.id: s for s in old.segments},
         {s.id: s for s in new.segments},
-        _audience_changes,
+        segment_changes,
         added="compatible",
         removed="compatible",
     )
@@ -92,12 +84,23 @@ def diff_plans(old: ir.Plan, new: ir.Plan) -> Report:
         "messages",
         {m.id: m for m in old.messages},
         {m.id: m for m in new.messages},
-        _audience_changes,
+        message_changes,
         added="compatible",
         removed="compatible",
     )
     if (old.name, old.doc) != (new.name, new.doc):
         changes.append(Change("doc", "plan", "plan name or description changed"))
+    money = ("default_currency", "locale")
+    if [getattr(old.commerce, k) for k in money] != [getattr(new.commerce, k) for k in money]:
+        changes.append(
+            Change(
+                "compatible",
+                "plan",
+                f"money formatting changed: currency {old.commerce.default_currency!r} → "
+                f"{new.commerce.default_currency!r}, locale {old.commerce.locale!r} → "
+                f"{new.commerce.locale!r} (regenerate the Liquid samples)",
+            )
+        )
     return Report(tuple(changes), old.version, new.version)
 
 
@@ -193,6 +196,15 @@ def _field(path: str, old: ir.Field, new: ir.Field) -> Iterator[Change]:
         )
     if old.doc != new.doc:
         yield Change("doc", path, "description, examples or deprecation changed")
+    if old.stored_as and new.stored_as and old.stored_as != new.stored_as:
+        yield Change(
+            "breaking",
+            path,
+            f"stored in Customer.io as {new.stored_as} (was {old.stored_as})",
+            "storage-changed",
+            "timestamp conditions match only Unix seconds, and existing profiles keep the old "
+            "form until the trait is sent again",
+        )
     yield from _type(path, old.type, new.type)
 
 
@@ -293,11 +305,6 @@ def _identity(old: ir.Identity, new: ir.Identity) -> Iterator[Change]:
             yield Change(
                 "compatible", "identity.anonymous_allowed", f"`{name}` may now be sent anonymously"
             )
-
-
-def _audience_changes(path: str, old: object, new: object) -> Iterator[Change]:
-    if old != new:
-        yield Change("compatible", path, "definition changed")
 
 
 def _list(values: list[ir.Scalar]) -> str:

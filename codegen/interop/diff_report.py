@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..generators.render import md, md_code
+from .changes import Change
 from .diff import Report
 
 _LABELS = {"breaking": "BREAKING", "compatible": "compatible", "doc": "doc"}
@@ -20,14 +21,19 @@ def _verdict(report: Report) -> str:
     return line
 
 
+def _said(c: Change) -> str:
+    """The message, with why it matters for a live campaign when the change says."""
+    return f"{c.message} ({c.reason})" if c.reason else c.message
+
+
 def text(report: Report) -> str:
-    lines = [f"{_LABELS[c.kind]:<10} {c.path}: {c.message}" for c in report.changes]
+    lines = [f"{_LABELS[c.kind]:<10} {c.path}: {_said(c)}" for c in report.changes]
     return "\n".join([*lines, _verdict(report)])
 
 
 def markdown(report: Report) -> str:
     rows = ["| Kind | Where | Change |", "| --- | --- | --- |"]
-    rows += [f"| {_LABELS[c.kind]} | {md_code(c.path)} | {md(c.message)} |" for c in report.changes]
+    rows += [f"| {_LABELS[c.kind]} | {md_code(c.path)} | {md(_said(c))} |" for c in report.changes]
     verdict = _verdict(report).replace("\n", "\n\n")
     title = "### Tracking plan changes"
     return "\n".join([title, "", *(rows if report.changes else ["No changes."]), "", verdict])

@@ -22,6 +22,13 @@ a money event (lint asks for order id, currency and line items; the audit sums t
 Separately, a number property anywhere in the plan is an *amount*, shown through Liquid's
 ``currency`` filter, when it is a money property or one of the words of its name is in
 :data:`MONEY_WORDS` (``unit_price``, ``lifetimeValue``, ``tax``).
+
+**Currency of an amount.** Customer.io's ``currency`` filter takes a *locale*, not a currency
+code: ``{{ 10 | currency: "en-us" }}`` gives ``$10.00`` (Liquid tag list, "Number and Currency
+Filters": https://docs.customer.io/journeys/liquid-tag-list); without one it prints ``$``. An
+amount of an event that carries a currency property (``lint.currency``) is formatted with the
+locale of that code (:data:`CURRENCY_LOCALES`); any other amount with ``plan.locale``, else the
+locale of ``plan.currency``.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from typing import TYPE_CHECKING, assert_never
 from . import ir
 
 if TYPE_CHECKING:
-    from .filemodel import LintConfig
+    from .filemodel import LintConfig, PlanInfo
 
 # Defaults of the plan's `lint:` block (codegen.plan.filemodel.LintConfig).
 MONEY_PROPERTIES = ("revenue", "value", "total")
@@ -45,6 +52,10 @@ LINE_ITEMS = ("products",)
 
 # The minimum line item (the seed's): what a cart-recovery email or a receipt shows per item.
 LINE_ITEM_FIELDS = ("sku", "price", "quantity")
+
+# ISO 4217 code → the Customer.io locale its amounts are formatted with. Which locales
+# Customer.io accepts beyond its documented "en-us" is not confirmed; `plan.locale` overrides.
+CURRENCY_LOCALES = {"USD": "en-us", "GBP": "en-gb", "EUR": "de-de", "JPY": "ja-jp"}
 
 # Words of a number property's name that make it an amount of money (shown with `currency`).
 MONEY_WORDS = frozenset(
@@ -60,10 +71,11 @@ def words(name: str) -> list[str]:
     return re.findall(r"[a-z]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower())
 
 
-def keys(config: LintConfig, fields: Iterable[ir.Field]) -> ir.CommerceKeys:
-    """The plan-wide vocabulary and the money amounts among ``fields`` (every field of the
-    plan: events, object types, library, traits)."""
+def keys(config: LintConfig, fields: Iterable[ir.Field], info: PlanInfo) -> ir.CommerceKeys:
+    """The plan-wide vocabulary, the money amounts among ``fields`` (every field of the
+    plan: events, object types, library, traits) and how money is formatted."""
     money = tuple(config.money_properties)
+    default_locale = info.locale or (CURRENCY_LOCALES.get(info.currency) if info.currency else None)
     return ir.CommerceKeys(
         money=money,
         order_id=tuple(config.order_id),
@@ -72,6 +84,9 @@ def keys(config: LintConfig, fields: Iterable[ir.Field]) -> ir.CommerceKeys:
         currency=tuple(config.currency),
         line_items=tuple(config.line_items),
         amounts=frozenset(f.name for f in _all(fields) if _is_amount(f, money)),
+        default_currency=info.currency,
+        locale=default_locale,
+        currency_locales=tuple(sorted(CURRENCY_LOCALES.items())),
     )
 
 

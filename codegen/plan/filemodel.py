@@ -27,6 +27,10 @@ SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Z
 SLUG = r"^[a-z][a-z0-9_]{0,62}$"
 CODE_NAME = SLUG
 WINDOW = r"^\s*[1-9][0-9]*\s*[A-Za-z]+\s*$"
+# ISO 4217 code, and a Customer.io locale as its `currency` filter takes it ("en-us", "de-de").
+CURRENCY_CODE = r"^[A-Z]{3}$"
+LOCALE = r"^[a-z]{2,3}(-[a-z0-9]{2,4})?$"
+DateStorage = Literal["unix", "iso"]
 # An absolute URI with no fragment: every schema `$id` is this plus a path, and a 2020-12
 # `$id` must not carry a fragment.
 BASE_URI = r"^[A-Za-z][A-Za-z0-9+.-]*:[^#\s]*$"
@@ -63,6 +67,22 @@ class PlanInfo(_Model):
     owner: str | None = None
     schema_base_uri: str | None = Field(
         None, pattern=BASE_URI, description="Base URI for `$id` of the generated JSON Schemas."
+    )
+    currency: str | None = Field(
+        None,
+        pattern=CURRENCY_CODE,
+        description="ISO 4217 code of amounts whose event carries no currency (EUR).",
+    )
+    locale: str | None = Field(
+        None,
+        pattern=LOCALE,
+        description="Customer.io locale money is formatted with (`currency` filter), e.g. "
+        "de-de; default: the locale of `currency` (codegen.plan.commerce.CURRENCY_LOCALES).",
+    )
+    dates_stored_as: DateStorage = Field(
+        "unix",
+        description="How date and datetime traits are stored in Customer.io: `unix` seconds "
+        "(what timestamp conditions need) or `iso` 8601 text; a trait's `stored_as` overrides.",
     )
 
 
@@ -114,6 +134,11 @@ class PropertySpec(_Documented):
         None, description="Fields of an inline object."
     )
     additional_properties: bool = Field(False, description="Accept properties not listed.")
+    stored_as: DateStorage | None = Field(
+        None,
+        description="Date and datetime traits only: stored in Customer.io as `unix` seconds or "
+        "`iso` 8601 text (default: `plan.dates_stored_as`).",
+    )
 
 
 class TypeSpec(_Documented):
@@ -334,6 +359,8 @@ _PATTERN_HINTS = {
     SLUG: "lowercase letters, digits and underscores, starting with a letter (glow_shop)",
     WINDOW: "write a number and a unit, e.g. `1 hour`, `30 days`",
     BASE_URI: "an absolute URI without `#` or spaces, e.g. https://schemas.example.com/shop/",
+    CURRENCY_CODE: "an ISO 4217 code in capitals, e.g. EUR",
+    LOCALE: "a lower-case locale as Customer.io's `currency` filter takes it, e.g. en-us, de-de",
 }
 
 

@@ -98,9 +98,16 @@ class Doc:
     examples: tuple[JSON, ...] = ()
 
 
+# How Customer.io stores a date or datetime trait (``stored_as:``; plan default
+# ``plan.dates_stored_as``): Unix seconds, which its timestamp conditions need, or ISO 8601 text.
+DateStorage = Literal["unix", "iso"]
+
+
 @dataclass(frozen=True)
 class Field:
-    """A named property of an event, object or the identify traits. ``name`` is the wire name."""
+    """A named property of an event, object or the identify traits. ``name`` is the wire name.
+
+    ``stored_as`` is set on date and datetime traits only (None elsewhere)."""
 
     name: str
     type: FieldType
@@ -109,6 +116,7 @@ class Field:
     ref: str | None = None
     code_name: str = ""  # snake_case identifier for generated code (see codegen.codenames)
     location: Location = field(default=_NOWHERE, compare=False, repr=False)
+    stored_as: DateStorage | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +182,15 @@ class CommerceKeys:
     currency: tuple[str, ...] = ()
     line_items: tuple[str, ...] = ()
     amounts: frozenset[str] = frozenset()
+    # Money formatting (``plan.currency``/``plan.locale``; see codegen.plan.commerce): the
+    # currency of amounts whose event carries none, the locale that formats it, and the
+    # currency → Customer.io locale table used when the event carries its currency.
+    default_currency: str | None = None
+    locale: str | None = None
+    currency_locales: tuple[tuple[str, str], ...] = ()
+
+    def locale_of(self, currency: str) -> str | None:
+        return dict(self.currency_locales).get(currency)
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,10 @@ class Resolver:
         location = self.document.locate(path)
         if spec.ref is None:
             field_type = self.field_type(spec, path)
-            return ir.Field(name, field_type, spec.required, doc, None, code_name, location)
+            stored_as = self.date_storage(spec, field_type, path)
+            return ir.Field(
+                name, field_type, spec.required, doc, None, code_name, location, stored_as
+            )
         base = self.library_field(spec.ref, (*path, "ref"))
         clashing = [k for k in _CONSTRAINTS if k in spec.model_fields_set]
         if clashing:
@@ -116,7 +119,30 @@ class Resolver:
             deprecated=doc.deprecated or base.doc.deprecated,
             examples=doc.examples or base.doc.examples,
         )
-        return ir.Field(name, base.type, spec.required, merged, spec.ref, code_name, location)
+        stored_as = self.date_storage(spec, base.type, path)
+        return ir.Field(
+            name, base.type, spec.required, merged, spec.ref, code_name, location, stored_as
+        )
+
+    def date_storage(
+        self, spec: PropertySpec, t: ir.FieldType, path: Path
+    ) -> ir.DateStorage | None:
+        """How Customer.io stores a date or datetime trait: its ``stored_as``, else the plan's
+        ``dates_stored_as``; None for anything else (where ``stored_as`` is an error)."""
+        is_trait = len(path) == 2 and path[0] == "traits"
+        if is_trait and t.kind.is_temporal:
+            return spec.stored_as or self.spec.plan.dates_stored_as
+        if spec.stored_as is not None:
+            where = "a trait" if is_trait else "a property of an event, type or library"
+            self.error(
+                (*path, "stored_as"),
+                "type/stored-as",
+                f"`stored_as` applies to date and datetime traits, not to {where} "
+                f"of type `{t.describe()}`",
+                "remove it: Customer.io stores event data as sent; only person attributes "
+                "are compared as timestamps",
+            )
+        return None
 
     def library_field(self, ref: str, path: Path) -> ir.Field:
         if ref in self._library:
@@ -338,7 +364,16 @@ class Resolver:
         everything = [*library, *traits]
         everything += [f for t in types for f in t.fields]
         everything += [f for e in events for f in e.fields]
-        return commerce.keys(self.spec.lint, everything)
+        info = self.spec.plan
+        if info.currency and not info.locale and info.currency not in commerce.CURRENCY_LOCALES:
+            known = ", ".join(f"{c} ({loc})" for c, loc in commerce.CURRENCY_LOCALES.items())
+            self.error(
+                ("plan", "currency"),
+                "plan/currency-locale",
+                f"no Customer.io locale is known for `{info.currency}`",
+                f"add `locale:` (e.g. `locale: de-ch`) next to it; known: {known}",
+            )
+        return commerce.keys(self.spec.lint, everything, info)
 
     def check_type_cycles(self, types: tuple[ir.ObjectType, ...]) -> None:
         edges = {t.name: sorted(set(_type_refs(t.fields))) for t in types}
