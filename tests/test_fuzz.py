@@ -180,8 +180,8 @@ def test_fuzzer_reaches_generation() -> None:
     total = Batch.accepted + Batch.rejected
     if total == 0:
         pytest.skip("the fuzzed-plan test did not run")
-    # Reserved names are drawn on purpose and rejected with located errors (the TypeScript
-    # target also refuses JavaScript reserved words as method names), so a share is expected.
+    # Reserved names are drawn on purpose and rejected with located errors when they clash,
+    # so a share is expected.
     assert Batch.accepted >= max(3, total * 0.25), f"only {Batch.accepted} of {total} were valid"
 
 

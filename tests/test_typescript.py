@@ -258,8 +258,7 @@ def _u(hex_digits: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("event", "clash"),
-    [("Send", "send"), ("Constructor", "constructor"), ("Browser Client", "browserClient")],
+    ("event", "clash"), [("Send", "send"), ("Browser Client", "browserClient")]
 )
 def test_event_methods_that_clash_with_the_package_are_located_errors(
     event: str, clash: str
@@ -322,3 +321,64 @@ def test_colliding_event_stems_are_the_python_diagnostic_not_a_crash() -> None:
     loaded = load_plan_text(text, "plan.yaml")
     assert loaded.plan is None
     assert any(d.code == "naming/code-collision" for d in loaded.diagnostics)
+
+
+RESERVED_PLAN = """
+plan: {name: Q, slug: q_reserved, version: 1.0.0}
+events:
+  case: {properties: {class: {type: string, required: true}, default: {type: integer}}}
+  Delete: {}
+  To String: {}
+  Constructor: {}
+  new: {code_name: fresh}
+"""
+
+
+def test_reserved_words_become_suffixed_method_names() -> None:
+    """Regression: an event named with a JavaScript reserved word (``case``) or an Object
+    member (``constructor``) was refused; its tracker method now takes a ``_`` suffix, as a
+    Python keyword does. Wire names and an explicit ``code_name`` are kept."""
+    plan = plan_from(RESERVED_PLAN)
+    names = modelplan.build(plan)
+    assert {(e.event, e.method) for e in names.events} == {
+        ("case", "case_"),
+        ("Delete", "delete_"),
+        ("To String", "toString_"),
+        ("Constructor", "constructor_"),
+        ("new", "fresh"),
+    }
+    files = generate(plan)
+    assert "export function case_(tracker: TrackerBase" in files["typescript/src/events/case.ts"]
+    assert 'spec: EventSpec = { event: "case",' in files["typescript/src/events/case.ts"]
+    assert "  class: string;\n  default?: number;" in files["typescript/src/types.ts"]
+
+
+def test_a_renamed_method_that_clashes_is_a_located_error() -> None:
+    """``case`` becomes ``case_``; an event whose code name is already ``case_`` clashes, and
+    the plan says where both are."""
+    from codegen.pipeline import load_plan_text
+
+    text = "plan: {name: Q, slug: q_plan, version: 1.0.0}\nevents:\n  case: {}\n  Other: {code_name: case_}\n"
+    loaded = load_plan_text(text, "plan.yaml")
+    assert loaded.plan is None
+    (clash,) = [d for d in loaded.diagnostics if d.code == "naming/code-collision"]
+    assert "event `Other` and event `case`" in clash.message
+    assert {clash.location.line, clash.related[0].line} == {3, 4}
+
+
+def test_renamed_reserved_methods_compile_and_send(toolchain: Path, tmp_path: Path) -> None:
+    folder = _build(plan_from(RESERVED_PLAN), tmp_path / "out", toolchain)
+    done = _tsc(toolchain, "--strict", "--noEmit", "-p", "tsconfig.json", cwd=folder)
+    assert done.returncode == 0, done.stdout
+    script = (
+        "const { Tracker } = await import(process.argv[1]);"
+        "const sent = []; const client = { track: (m) => sent.push(m), identify: (m) => sent.push(m) };"
+        "const t = new Tracker(client, { mode: 'strict' });"
+        "t.case_({ class: 'a', default: 1 }, { userId: 'u1' }); t.delete_({}, { userId: 'u1' });"
+        "t.toString_({}, { userId: 'u1' }); t.constructor_({}, { userId: 'u1' });"
+        "console.log(JSON.stringify(sent.map((m) => m.event)));"
+    )
+    entry = (folder / "dist" / "index.js").as_uri()
+    ran = _run(["node", "--input-type=module", "-e", script, entry], tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == ["case", "Delete", "To String", "Constructor"]
