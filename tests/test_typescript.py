@@ -358,7 +358,10 @@ def test_a_renamed_method_that_clashes_is_a_located_error() -> None:
     the plan says where both are."""
     from codegen.pipeline import load_plan_text
 
-    text = "plan: {name: Q, slug: q_plan, version: 1.0.0}\nevents:\n  case: {}\n  Other: {code_name: case_}\n"
+    text = (
+        "plan: {name: Q, slug: q_plan, version: 1.0.0}\n"
+        "events:\n  case: {}\n  Other: {code_name: case_}\n"
+    )
     loaded = load_plan_text(text, "plan.yaml")
     assert loaded.plan is None
     (clash,) = [d for d in loaded.diagnostics if d.code == "naming/code-collision"]
@@ -372,7 +375,8 @@ def test_renamed_reserved_methods_compile_and_send(toolchain: Path, tmp_path: Pa
     assert done.returncode == 0, done.stdout
     script = (
         "const { Tracker } = await import(process.argv[1]);"
-        "const sent = []; const client = { track: (m) => sent.push(m), identify: (m) => sent.push(m) };"
+        "const sent = [];"
+        "const client = { track: (m) => sent.push(m), identify: (m) => sent.push(m) };"
         "const t = new Tracker(client, { mode: 'strict' });"
         "t.case_({ class: 'a', default: 1 }, { userId: 'u1' }); t.delete_({}, { userId: 'u1' });"
         "t.toString_({}, { userId: 'u1' }); t.constructor_({}, { userId: 'u1' });"
