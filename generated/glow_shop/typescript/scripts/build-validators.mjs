@@ -34,6 +34,7 @@ for (const [stem, file] of Object.entries(SCHEMAS)) {
     code: { source: true, esm: true, formats: _`__formats` },
     allErrors: true,
     strict: false,
+    strictNumbers: true, // NaN and Infinity are not JSON numbers (JSON.parse("1e999") is Infinity)
   });
   for (const [name, validate] of Object.entries(FORMATS)) ajv.addFormat(name, validate);
   const schema = strip(JSON.parse(readFileSync(join(root, file), "utf8")));
