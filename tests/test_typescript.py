@@ -65,10 +65,65 @@ def test_package_compiles_under_tsc_strict(built: Path, toolchain: Path) -> None
     assert done.returncode == 0, done.stdout
     manifest = json.loads((built / "package.json").read_text("utf-8"))
     assert (manifest["name"], manifest["version"]) == ("glow-shop-tracking", "1.2.0")
-    for target in manifest["exports"]["."].values():
-        assert (built / target).is_file()
+    for condition in manifest["exports"]["."].values():
+        for target in condition.values():
+            assert (built / target).is_file()
     for stem in package.schema_files(_plan()):
         assert (built / "dist" / "validators" / f"{stem}.js").is_file()
+
+
+COMMONJS_CONSUMER = """
+import { Tracker, TrackingPlanViolation } from "glow-shop-tracking";
+import { productViewed } from "glow-shop-tracking/events/product_viewed";
+declare const console: { log(...args: unknown[]): void };
+
+const sent: unknown[] = [];
+const client = {
+  track: (m: unknown) => { sent.push(m); },
+  identify: (m: unknown) => { sent.push(m); },
+};
+const tracker = new Tracker(client, { mode: "strict" });
+tracker.identify("c_8f2k1q", { customer_id: "c_8f2k1q" });
+let field = "";
+try {
+  // @ts-expect-error: the types came with require (an unresolved module would be `any`)
+  tracker.productViewed({ product_id: 1 }, { userId: "c_8f2k1q" });
+} catch (e) {
+  if (e instanceof TrackingPlanViolation) field = e.field;
+}
+console.log(JSON.stringify({ sent: sent.length, field, event: typeof productViewed }));
+"""
+
+
+def test_commonjs_build_is_required_with_its_types(built: Path, toolchain: Path) -> None:
+    """package.json ``exports`` sends ``require`` to dist/cjs/: a ``.cts`` consumer compiles
+    under ``module: node16`` with the package's types, and runs as CommonJS."""
+    consumer = built.parent / "cjs"
+    (consumer / "node_modules").mkdir(parents=True)
+    (consumer / "node_modules" / "glow-shop-tracking").symlink_to(built)
+    (consumer / "example.cts").write_text(COMMONJS_CONSUMER, "utf-8")
+    config = {
+        "compilerOptions": {
+            "strict": True,
+            "module": "node16",
+            "moduleResolution": "node16",
+            "target": "ES2022",
+            "lib": ["ES2022"],
+            "types": [],
+            "outDir": "out",
+        },
+        "files": ["example.cts"],
+    }
+    (consumer / "tsconfig.json").write_text(json.dumps(config), "utf-8")
+    done = _tsc(toolchain, "-p", "tsconfig.json", cwd=consumer)
+    assert done.returncode == 0, done.stdout
+    ran = _run(["node", "out/example.cjs"], consumer)
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    assert result["sent"] == 1 and result["event"] == "function"
+    assert result["field"].startswith("properties."), result
+    where = _run(["node", "-p", "require.resolve('glow-shop-tracking')"], consumer)
+    assert where.stdout.strip() == str(built / "dist" / "cjs" / "index.js")
 
 
 def test_type_errors_are_caught_at_each_mistake(built: Path, toolchain: Path) -> None:
