@@ -91,6 +91,7 @@ events:
       anything: {type: any}
       closed: {type: object, properties: {}}
       either: {type: [string, integer]}
+      "line\\u2028separated": {type: string}  # JSON.stringify leaves U+2028 raw
 traits:
   customer_id: {type: string, required: true}
   score: {type: number, minimum: -1.5, nullable: true}
@@ -623,7 +624,8 @@ def typescript_verdicts(
         stdin="\n".join(lines) + "\n",
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    results = [json.loads(line) for line in done.stdout.splitlines()]
+    # JSON.stringify leaves U+2028 and U+2029 as they are: split on newlines only
+    results = [json.loads(line) for line in done.stdout.split("\n") if line]
     assert len(results) == len(chosen)
     out: list[dict[str, bool | None]] = []
     for (target, _), result in zip(chosen, results, strict=True):
