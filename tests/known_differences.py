@@ -2,8 +2,11 @@
 
 Judges: ``formats.py`` (the one definition), ``sdk`` (the generated models), ``sdk-tracker``
 (its tracker methods in ``strict``), ``python-jsonschema`` (Draft 2020-12 with every format
-checker installed), ``jsonschema-rs`` (``validate_formats=True``) and ``validate`` (``codegen
-validate``: fast path, then the precise pass). tests/test_formats.py and tests/test_oracle.py
+checker installed), ``jsonschema-rs`` (``validate_formats=True``), ``validate`` (``codegen
+validate``: fast path, then the precise pass), ``typescript`` (the TypeScript package's Ajv
+standalone validator: the published schema, so it shares the schema judges' limits) and
+``typescript-tracker`` (its tracker methods in ``strict``, which check identity as the Python SDK
+does). tests/test_formats.py and tests/test_oracle.py
 fail on any disagreement not listed here, and on a listed one that no longer happens.
 
 Keys are ``(judge, topic, value)``: for string formats the topic is the format and the value
@@ -207,11 +210,11 @@ KNOWN_DIFFERENCES.update(
         ("python-jsonschema", "identity", "userId final newline before $"): _PY_RE,
         **{
             (judge, "identity", "userId is an email, no userId pattern"): _EMAIL_ID
-            for judge in ("python-jsonschema", "jsonschema-rs")
+            for judge in ("python-jsonschema", "jsonschema-rs", "typescript")
         },
         **{
             (judge, "identity", "primary id differs"): _NO_SCHEMA
-            for judge in ("python-jsonschema", "jsonschema-rs", "validate")
+            for judge in ("python-jsonschema", "jsonschema-rs", "validate", "typescript")
         },
     }
 )

@@ -3,8 +3,9 @@
 A plan that loads without errors must generate output that works: Python that compiles (and,
 batched, passes ``mypy --strict``), schemas valid under the 2020-12 meta-schema, Liquid samples
 that parse and pass ``check-template``, Markdown tables that keep their column count, TOML that
-parses, ``check`` clean right after ``generate``, export → import without a traceback, and
-the same bytes under two hash seeds. A plan with errors must say where (file:line).
+parses, ``check`` clean right after ``generate``, export → import without a traceback, the
+same bytes under two hash seeds, and (batched) TypeScript packages that pass ``tsc --strict``.
+A plan with errors must say where (file:line).
 
 CI runs a fixed seed set (``derandomize``); ``pytest tests/test_fuzz.py --hypothesis-profile
 deep`` runs many more (see README).
@@ -37,6 +38,7 @@ from codegen.plan.diagnostics import Level
 from codegen.validate import Checker
 
 from .plan_fuzz import mutated_plans, plans
+from .ts_support import ensure_toolchain, tsc
 
 pytestmark = pytest.mark.slow
 
@@ -63,6 +65,7 @@ class Batch:
     """What the per-plan test hands to the batched checks that follow it."""
 
     sdks: ClassVar[list[Path]] = []
+    typescript: ClassVar[list[Path]] = []
     plans: ClassVar[list[str]] = []
     accepted = 0
     rejected = 0
@@ -103,6 +106,8 @@ def test_fuzzed_plan_generates_working_output(
     _validate_samples(loaded.plan)
     if len(Batch.sdks) < 12:
         Batch.sdks.append(out / "gen" / "python" / loaded.plan.slug)
+    if len(Batch.typescript) < 12:
+        Batch.typescript.append(out / "gen" / "typescript")
     if len(Batch.plans) < 3:
         Batch.plans.append(text)
 
@@ -180,8 +185,8 @@ def test_fuzzer_reaches_generation() -> None:
     total = Batch.accepted + Batch.rejected
     if total == 0:
         pytest.skip("the fuzzed-plan test did not run")
-    # Reserved names are drawn on purpose and rejected with located errors (the TypeScript
-    # target also refuses JavaScript reserved words as method names), so a share is expected.
+    # Reserved names are drawn on purpose and rejected with located errors when they clash,
+    # so a share is expected.
     assert Batch.accepted >= max(3, total * 0.25), f"only {Batch.accepted} of {total} were valid"
 
 
@@ -205,6 +210,26 @@ def test_fuzzed_sdks_pass_mypy_strict(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_fuzzed_typescript_packages_pass_tsc_strict(tmp_path: Path) -> None:
+    """One ``tsc --strict --noEmit`` over the sources of every collected package, with each
+    package's own compiler options (the validators' declarations are in src/)."""
+    if not Batch.typescript:
+        pytest.skip("the fuzzed-plan test did not run")
+    modules = ensure_toolchain()
+    options = json.loads((Batch.typescript[0] / "tsconfig.json").read_text("utf-8"))
+    compiler = options["compilerOptions"]
+    for key in ("declaration", "rootDir", "outDir"):
+        compiler.pop(key)
+    config = {
+        "compilerOptions": {**compiler, "strict": True, "noEmit": True},
+        "include": [str(package / "src" / "**" / "*.ts") for package in Batch.typescript],
+    }
+    (tmp_path / "tsconfig.json").write_text(json.dumps(config), "utf-8")
+    done = tsc("-p", "tsconfig.json", cwd=tmp_path, modules=modules)
+    assert done.returncode == 0, done.stdout[-4000:]
+    assert done.stdout == ""
 
 
 _HASH_SCRIPT = """

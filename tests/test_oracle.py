@@ -16,8 +16,12 @@ engine for ``pattern``, plus the rules no schema can state (the primary-id trait
 (``validate_formats=True``), ``validate`` (fast path, then the precise pass; the fast path must
 never accept what the precise pass rejects), ``sdk`` (the model, from JSON), ``sdk-tracker``
 (the method, in ``strict``), ``sdk-assigned`` (a valid model, the value assigned) and
-``sdk-handed`` (a valid model changed behind pydantic's back, handed to ``track``). Whatever the
-tracker sends must itself pass the reference.
+``sdk-handed`` (a valid model changed behind pydantic's back, handed to ``track``), and the
+TypeScript package (tests/ts_support.py builds it once per plan; one Node process per plan,
+tests/typescript/fixtures/oracle.mjs, judges every message): ``typescript`` (the generated Ajv
+standalone validator on the message parsed by ``JSON.parse``) and ``typescript-tracker`` (the
+method, in ``strict``, called with the parsed properties and ids as user code calls it).
+Whatever either tracker sends must itself pass the reference.
 
 A disagreement fails unless tests/known_differences.py lists ``(judge, topic, label)`` with a
 reason; a listed one that no longer happens fails too. Each test prints its counts.
@@ -49,6 +53,7 @@ from pydantic import ValidationError
 from codegen.generators.jsonschema import event_document, identify_document
 from codegen.generators.pysdk import modelplan
 from codegen.generators.samples import Sampler
+from codegen.generators.typescript import modelplan as ts_modelplan
 from codegen.interop.segment import import_segment
 from codegen.pipeline import load_plan_text
 from codegen.plan import formats, ir
@@ -58,6 +63,7 @@ from .conftest import CORPUS, glow_shop, plan_from
 from .known_differences import KNOWN_DIFFERENCES, TABLE
 from .plan_fuzz import plans
 from .sdk_support import import_sdk, write_sdk
+from .ts_support import FIXTURES, build, ensure_toolchain, run
 
 FORMATS_PLAN = """
 plan: {name: Oracle Formats, slug: oracle_formats, version: 1.0.0}
@@ -85,6 +91,7 @@ events:
       anything: {type: any}
       closed: {type: object, properties: {}}
       either: {type: [string, integer]}
+      "line\\u2028separated": {type: string}  # JSON.stringify leaves U+2028 raw
 traits:
   customer_id: {type: string, required: true}
   score: {type: number, minimum: -1.5, nullable: true}
@@ -134,9 +141,10 @@ class Subject:
     sdk: ModuleType
     checker: Checker
     targets: list[Target]
+    typescript: Path | None = None  # the built npm package, when the TypeScript judges run
 
 
-def subject(name: str, plan: ir.Plan, folder: Path) -> Subject:
+def subject(name: str, plan: ir.Plan, folder: Path, typescript: bool = False) -> Subject:
     sdk = import_sdk(write_sdk(plan, folder), plan.slug)
     names = modelplan.build(plan)
     targets = []
@@ -147,7 +155,8 @@ def subject(name: str, plan: ir.Plan, folder: Path) -> Subject:
         targets.append(_target(event.name, "properties", method.name, model, doc, event))
     traits = importlib.import_module(f"{plan.slug}.traits").IdentifyTraits
     targets.append(_target("identify", "traits", "identify", traits, identify_document(plan), None))
-    return Subject(name, plan, sdk, Checker(plan), targets)
+    package = build(plan, folder / "ts", ensure_toolchain()) if typescript else None
+    return Subject(name, plan, sdk, Checker(plan), targets, package)
 
 
 def _target(
@@ -422,12 +431,16 @@ def _reference(subject: Subject, target: Target, case: Case, document: Any) -> b
     return document is not None and bool(target.reference.is_valid(document))
 
 
+def _document(case: Case) -> Any:
+    try:
+        return orjson.loads(_text(case))
+    except orjson.JSONDecodeError:
+        return None
+
+
 def verdicts(subject: Subject, target: Target, case: Case) -> dict[str, bool | None]:
     text = _text(case)
-    try:
-        document = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        document = None
+    document = _document(case)
     out: dict[str, bool | None] = {
         "reference": _reference(subject, target, case, document),
         "python-jsonschema": document is not None and target.python.is_valid(document),
@@ -569,19 +582,81 @@ class Tally:
         )
 
 
-def compare(subject: Subject, limit: int | None = None) -> Tally:
+def compare(subject: Subject, limit: int | None = None, python: bool = True) -> Tally:
+    """Judge every case of ``subject``: the Python judges unless ``python`` is false, and the
+    TypeScript ones when the subject has a built package."""
     tally = Tally()
+    chosen: list[tuple[Target, Case]] = []
     for target in subject.targets:
-        chosen = list(cases(subject, target))
-        if limit is not None and len(chosen) > limit:
-            chosen = chosen[:: math.ceil(len(chosen) / limit)]
-        for case in chosen:
-            _judge(subject, target, case, tally)
+        found = list(cases(subject, target))
+        if limit is not None and len(found) > limit:
+            found = found[:: math.ceil(len(found) / limit)]
+        chosen += [(target, case) for case in found]
+    typescript = typescript_verdicts(subject, chosen)
+    for (target, case), extra in zip(chosen, typescript, strict=True):
+        _judge(subject, target, case, tally, extra, python)
     return tally
 
 
-def _judge(subject: Subject, target: Target, case: Case, tally: Tally) -> None:
-    found = verdicts(subject, target, case)
+def typescript_verdicts(
+    subject: Subject, chosen: list[tuple[Target, Case]]
+) -> list[dict[str, bool | None]]:
+    """The TypeScript judges' verdicts on every case, from one Node process."""
+    if subject.typescript is None:
+        return [{} for _ in chosen]
+    names = ts_modelplan.build(subject.plan)
+    methods = {e.event: (e.stem, e.method) for e in names.events}
+    lines = []
+    for target, case in chosen:
+        stem, method = ("identify", "identify") if target.root == "traits" else methods[target.name]
+        line = {
+            "stem": stem,
+            "method": method,
+            "identify": target.root == "traits",
+            "text": _text(case).decode(),
+            "message": case.message,
+            "nonfinite": case.nonfinite[0] if case.nonfinite else None,
+        }
+        lines.append(json.dumps(line))
+    done = run(
+        ["node", str(FIXTURES / "oracle.mjs"), str(subject.typescript)],
+        FIXTURES,
+        stdin="\n".join(lines) + "\n",
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    # JSON.stringify leaves U+2028 and U+2029 as they are: split on newlines only
+    results = [json.loads(line) for line in done.stdout.split("\n") if line]
+    assert len(results) == len(chosen)
+    out: list[dict[str, bool | None]] = []
+    for (target, _), result in zip(chosen, results, strict=True):
+        if result["sent"] is not None:
+            _check_sent_typescript(target, result["sent"])
+        out.append({"typescript": result["validator"], "typescript-tracker": result["tracker"]})
+    return out
+
+
+def _check_sent_typescript(target: Target, sent: dict[str, Any]) -> None:
+    """What the TypeScript tracker hands its client, as the client sends it, passes the
+    reference."""
+    document = {"type": "identify" if target.root == "traits" else "track", **sent}
+    errors = [e.message for e in target.reference.iter_errors(document)]
+    assert errors == [], ("the TypeScript tracker sent what the reference rejects", errors, sent)
+
+
+def _judge(
+    subject: Subject,
+    target: Target,
+    case: Case,
+    tally: Tally,
+    extra: dict[str, bool | None] | None = None,
+    python: bool = True,
+) -> None:
+    if python:
+        found = verdicts(subject, target, case)
+    else:
+        document = _document(case)
+        found = {"reference": _reference(subject, target, case, document), "validate-fast": None}
+    found.update(extra or {})
     truth = found.pop("reference")
     fast = found.pop("validate-fast")
     tally.payloads += 1
@@ -619,7 +694,9 @@ def _shown(case: Case) -> str:
 
 
 def _family(judge: str) -> str:
-    """SDK judges share one listing: a difference of the SDK is one of all its entry points."""
+    """The Python SDK's judges share one listing: a difference of the SDK is one of all its
+    entry points. The TypeScript validator and tracker differ on purpose (the tracker checks
+    identity rules no schema states), so each has its own."""
     return "sdk" if judge.startswith("sdk") else judge
 
 
@@ -636,6 +713,10 @@ def report(request: pytest.FixtureRequest, tally: Tally, name: str) -> None:
 # -- the tests -------------------------------------------------------------------------------
 
 
+def _listed(typescript: bool) -> set[tuple[str, str, str]]:
+    return {k for k in KNOWN_DIFFERENCES if k[0].startswith("typescript") is typescript}
+
+
 def test_example_plan_and_every_rule(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """The example plan, then a plan with every format and rule; together they show every
     listed difference (a listed one nobody shows any more must be removed)."""
@@ -644,7 +725,21 @@ def test_example_plan_and_every_rule(tmp_path: Path, request: pytest.FixtureRequ
         tally = compare(subject(name, plan, tmp_path / name))
         report(request, tally, name)
         seen |= tally.seen
-    assert set(KNOWN_DIFFERENCES) - seen == set(), "listed differences no plan shows any more"
+    assert _listed(False) - seen == set(), "listed differences no plan shows any more"
+
+
+@pytest.mark.slow
+def test_typescript_judges_on_the_example_plan_and_every_rule(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """The same two plans and messages, judged by the TypeScript package (built once per plan,
+    one Node process per plan) against the reference; the Python judges ran above."""
+    seen: set[tuple[str, str, str]] = set()
+    for name, plan in (("glow_shop", glow_shop()), ("formats", plan_from(FORMATS_PLAN))):
+        tally = compare(subject(name, plan, tmp_path / name, typescript=True), python=False)
+        report(request, tally, f"{name} (TypeScript)")
+        seen |= tally.seen
+    assert _listed(True) - seen == set(), "listed differences no plan shows any more"
 
 
 def test_validate_builds_for_quoted_field_names() -> None:
@@ -670,7 +765,7 @@ def test_corpus_imports(file: str, tmp_path: Path, request: pytest.FixtureReques
     loaded = load_plan_text(imported.text, file)
     assert loaded.plan is not None
     plan = dataclasses.replace(loaded.plan, slug=f"oracle_{path.stem.replace('-', '_')}")
-    tally = compare(subject(file, plan, tmp_path), limit=PER_EVENT)
+    tally = compare(subject(file, plan, tmp_path, typescript=True), limit=PER_EVENT)
     report(request, tally, file)
 
 
@@ -713,7 +808,8 @@ def test_fuzzed_plans(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     assert len(chosen) == FUZZ_PLANS
     for index, plan in enumerate(chosen):
         plan = dataclasses.replace(plan, slug=f"oracle_fuzz_{index}")
-        tally = compare(subject(f"fuzz {index}", plan, tmp_path / str(index)), limit=PER_EVENT)
+        folder = tmp_path / str(index)
+        tally = compare(subject(f"fuzz {index}", plan, folder, typescript=True), limit=PER_EVENT)
         total.payloads += tally.payloads
         total.verdicts += tally.verdicts
         total.listed += tally.listed

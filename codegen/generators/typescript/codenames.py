@@ -1,7 +1,8 @@
-"""Names in the TypeScript package, checked on its model plan: interface and method names are
-free (not a name the runtime templates already bind, a JavaScript reserved word or an
-``Object.prototype`` member) and unique. Wire names need no check: they stay as they are,
-quoted where needed.
+"""Names in the TypeScript package: the policy that derives a tracker method from an event's
+code name (:func:`method_name`: camelCase, and a JavaScript reserved word or ``Object.prototype``
+member gets a ``_`` suffix, as a Python keyword does on the Python side), and the check on the
+model plan that interface and method names are free (not a name the runtime templates already
+bind) and unique. Wire names need no check: they stay as they are, quoted where needed.
 
 The registry is read from the rendered templates (exports, class members, module-level
 imports), never copied by hand.
@@ -16,11 +17,11 @@ from functools import cache
 from ...plan import ir
 from ...plan.diagnostics import Diagnostic, Level, Location
 from ..render import render
-from . import modelplan
-from .package import template_context
+from . import modelplan, package  # modules, not names: modelplan imports this one back
 
 _CODE = "naming/code-collision"
-# ECMAScript reserved words (strict mode), and what every object inherits.
+# ECMAScript reserved words (strict mode), and what every object inherits: a method with one of
+# these names gets a ``_`` suffix (see method_name).
 JS_RESERVED = frozenset(
     [
         "await",
@@ -80,6 +81,21 @@ JS_RESERVED = frozenset(
         "toLocaleString",
     ]
 )
+
+
+def camel(code_name: str) -> str:
+    """``order_completed`` → ``orderCompleted``, ``step_2_done`` → ``step2Done``; an underscore
+    not followed by a letter or digit stays (``class_`` keeps the suffix Python gave it)."""
+    return re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), code_name)
+
+
+def method_name(code_name: str) -> str:
+    """The tracker method (and event module function) of an event: ``case`` → ``case_``,
+    ``to_string`` → ``toString_``. The event's wire name is unchanged."""
+    out = camel(code_name)
+    return out + "_" if out in JS_RESERVED else out
+
+
 # Global types the generated annotations name: an interface must not shadow them.
 ANNOTATION_GLOBALS = frozenset({"Array", "Date", "Record"})
 _BOUND = re.compile(
@@ -108,7 +124,7 @@ def reserved() -> tuple[frozenset[str], frozenset[str]]:
         (),
         (),
     )
-    context = template_context(empty)
+    context = package.template_context(empty)
     sample = modelplan.TsEvent("E", "e", "EProperties", "e", True, "", None, Location(""))
     sources = [
         render(f"typescript/{name}", None, **context)
@@ -145,7 +161,7 @@ def check(plan: ir.Plan) -> list[Diagnostic]:
         *_unique(
             ((e.method, f"event `{e.event}`", e.location) for e in names.events),
             "tracker method",
-            module_names | members | JS_RESERVED,
+            module_names | members | JS_RESERVED,  # a renamed method can still clash
         ),
     ]
 

@@ -3,7 +3,8 @@ the npm package, computed once from the ir. Templates and the name check read on
 
 Wire names are never changed: they are the interface keys (quoted where they are not
 identifiers). Derived names are the interface names (the Python SDK's class names, so both SDKs
-agree) and the tracker methods (the event's ``code_name`` in camelCase).
+agree) and the tracker methods (the event's ``code_name`` in camelCase, through
+:func:`codenames.method_name`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ...plan.diagnostics import Location
 from ...plan.names import class_name, event_class
 from ..jsonschema import SchemaPath
 from ..render import ts_str
+from . import codenames  # the naming policy; it imports this module back, as a module
 
 TRAITS_INTERFACE = "IdentifyTraits"
 ITEM_SUFFIX = "Item"
@@ -108,7 +110,7 @@ def build(plan: ir.Plan) -> TsModelPlan:
         events.append(
             TsEvent(
                 event=e.name,
-                method=camel(e.code_name),
+                method=codenames.method_name(e.code_name),
                 interface=name,
                 stem=e.code_name,  # what paths.event_stems names the schema file
                 anonymous_allowed=e.anonymous_allowed,
@@ -124,12 +126,6 @@ def build(plan: ir.Plan) -> TsModelPlan:
         events=tuple(events),
         traits_interface=TRAITS_INTERFACE,
     )
-
-
-def camel(code_name: str) -> str:
-    """``order_completed`` → ``orderCompleted``, ``step_2_done`` → ``step2Done``; an underscore
-    not followed by a letter or digit stays (``class_`` keeps the suffix Python gave it)."""
-    return re.sub(r"_([a-z0-9])", lambda m: m[1].upper(), code_name)
 
 
 def npm_name(slug: str) -> str:

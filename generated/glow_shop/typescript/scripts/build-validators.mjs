@@ -2,9 +2,10 @@
 // `npm run build` step 2 (after tsc): compiles each published JSON Schema under schemas/ into
 // one ES module under dist/validators/ with Ajv's standalone code, so nothing is compiled at run
 // time. Formats are the package's own (dist/formats.js, codegen's meaning); Ajv's small runtime
-// helpers are bundled in by esbuild.
-import { readFileSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+// helpers are bundled in by esbuild. Then the CommonJS build: every module of dist/ converted by
+// esbuild into dist/cjs/ (package.json `exports`: `require`), declarations copied beside it.
+import { readFileSync, writeFileSync, mkdirSync, copyFileSync, readdirSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import Ajv2020 from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
@@ -34,6 +35,7 @@ for (const [stem, file] of Object.entries(SCHEMAS)) {
     code: { source: true, esm: true, formats: _`__formats` },
     allErrors: true,
     strict: false,
+    strictNumbers: true, // NaN and Infinity are not JSON numbers (JSON.parse("1e999") is Infinity)
   });
   for (const [name, validate] of Object.entries(FORMATS)) ajv.addFormat(name, validate);
   const schema = strip(JSON.parse(readFileSync(join(root, file), "utf8")));
@@ -63,3 +65,24 @@ for (const [stem, file] of Object.entries(SCHEMAS)) {
   writeFileSync(out, bundled.outputFiles[0].text);
   copyFileSync(join(root, "src", "validators", `${stem}.d.ts`), join(root, "dist", "validators", `${stem}.d.ts`));
 }
+
+// CommonJS: the same modules, one file each (no bundling), under a `"type": "commonjs"` folder.
+const cjs = join(root, "dist", "cjs");
+rmSync(cjs, { recursive: true, force: true });
+const modules = readdirSync(join(root, "dist"), { recursive: true })
+  .map((name) => join(root, "dist", name))
+  .filter((path) => !relative(cjs, path).match(/^[^.]/) && (path.endsWith(".js") || path.endsWith(".d.ts")));
+const isValidator = (path) => relative(join(root, "dist", "validators"), path).match(/^[^.]/);
+const convert = (entryPoints, footer) =>
+  buildSync({ entryPoints, outdir: cjs, outbase: join(root, "dist"), format: "cjs", platform: "neutral", footer, logLevel: "error" });
+const scripts = modules.filter((path) => path.endsWith(".js"));
+convert(scripts.filter((path) => !isValidator(path)));
+// A validator is the module itself (as `require` returns it) and its `default`, so the
+// converted default imports find it.
+convert(scripts.filter(isValidator), { js: "module.exports = module.exports.default; module.exports.default = module.exports;" });
+for (const path of modules.filter((path) => path.endsWith(".d.ts"))) {
+  const out = join(cjs, relative(join(root, "dist"), path));
+  mkdirSync(dirname(out), { recursive: true });
+  copyFileSync(path, out);
+}
+writeFileSync(join(cjs, "package.json"), JSON.stringify({ type: "commonjs" }) + "\n");

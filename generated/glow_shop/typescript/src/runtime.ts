@@ -147,15 +147,18 @@ export class TrackerBase {
   readonly onViolation: ((violation: TrackingPlanViolation) => void) | undefined;
   readonly planName: string;
   readonly planVersion: string;
+  /** The trait of identify that must equal `userId`, if the plan names one. */
+  readonly primaryId: string | null;
 
   constructor(
     client: TrackingClient,
-    plan: { name: string; version: string },
+    plan: { name: string; version: string; primaryId?: string | null },
     settings: TrackerSettings = {},
   ) {
     this.client = client;
     this.planName = plan.name;
     this.planVersion = plan.version;
+    this.primaryId = plan.primaryId ?? null;
     this.mode = settings.mode ?? defaultMode();
     this.onViolation = settings.onViolation;
   }
@@ -178,6 +181,7 @@ export class TrackerBase {
       if (!userId && !spec.anonymousAllowed) {
         problems.push({ field: "userId", rule: "identity", message: "the plan requires a known user (userId) here" });
       } else {
+        problems.push(...this._identity(userId, identify ? (body as Record<string, unknown>) : undefined));
         const checked = identify ? { type: "identify", ...message } : { type: "track", event, ...message };
         // the browser client fills in anonymousId after this check
         if (!userId && !anonymousId) checked.anonymousId = "assigned-by-client";
@@ -193,6 +197,20 @@ export class TrackerBase {
     // a message reaches here with an id (or a client that assigns one)
     if (identify) this.client.identify(message as Message & { userId: string });
     else this.client.track({ ...message, event } as Message & Identity & { event: string });
+  }
+
+  /** The identity rules no JSON Schema can state: an email is not a userId, and identify's
+   * primary-id trait names the same person as `userId`. */
+  private _identity(userId: string | undefined, traits: Record<string, unknown> | undefined): Problem[] {
+    const out: Problem[] = [];
+    if (typeof userId === "string" && userId.includes("@")) {
+      out.push({ field: "userId", rule: "identity", message: "userId is an email address: send the stable customer id; email is a trait" });
+    }
+    const primary = this.primaryId;
+    if (traits && primary !== null && traits[primary] !== undefined && traits[primary] !== userId) {
+      out.push({ field: `traits.${primary}`, rule: "identity", message: `${primary} differs from userId: they name one person` });
+    }
+    return out;
   }
 
   private _violated(event: string, problems: Problem[], always: boolean): void {
