@@ -128,7 +128,14 @@ def drive(endpoint: str, **command: Any) -> Any:
 @dataclass(frozen=True)
 class Site:
     folder: Path  # the built package's folder (typescript/)
-    bundle: bytes
+    bundle: bytes  # the page's script
+    baseline: bytes  # analytics-next alone, bundled the same way
+
+
+# analytics-next loaded as the page loads it, without the generated package: the size baseline.
+BASELINE = """import { AnalyticsBrowser } from "@segment/analytics-next";
+window.analytics = AnalyticsBrowser.load({ writeKey: "k", cdnURL: "/" }, { integrations: {} });
+"""
 
 
 @pytest.fixture(scope="module")
@@ -147,21 +154,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     (page / "node_modules" / "glow-shop-tracking").symlink_to(built)
     (page / "node_modules" / "@segment").symlink_to(browser_modules / "@segment")
     shutil.copy(BROWSER_TOOLS / "page.mjs", page / "page.mjs")
-    bundle = page / "bundle.js"
-    esbuild = [str(browser_modules / ".bin" / "esbuild"), "page.mjs", "--bundle", "--minify"]
-    done = _run([*esbuild, "--format=esm", "--target=es2022", f"--outfile={bundle}"], page)
-    assert done.returncode == 0, done.stderr
-    return Site(built, bundle.read_bytes())
+    (page / "baseline.mjs").write_text(BASELINE, "utf-8")
+    bundles = []
+    for entry in ("page.mjs", "baseline.mjs"):
+        bundle = page / f"{entry}.bundle.js"
+        esbuild = [str(browser_modules / ".bin" / "esbuild"), entry, "--bundle", "--minify"]
+        done = _run([*esbuild, "--format=esm", "--target=es2022", f"--outfile={bundle}"], page)
+        assert done.returncode == 0, done.stderr
+        bundles.append(bundle.read_bytes())
+    return Site(built, *bundles)
 
 
 def config(api_host: str, cdn_url: str) -> dict[str, Any]:
-    """What the page (and tests/browser/node-send.mjs) sends: every event and identify."""
+    """What the page (and tests/browser/node-send.mjs) sends: every event and identify. The page
+    loads analytics-next with ``segment`` as its Segment.io options, as an app pointing it at its
+    own collector does: batches to ``http://API_HOST/b``."""
     sampler = Sampler(PLAN)
     names = modelplan.build(PLAN)
+    batching = {"strategy": "batching", "config": {"size": 100, "timeout": 200}}
     return {
         "writeKey": KEY,
         "cdnURL": cdn_url,
-        "apiHost": api_host,
+        "segment": {"apiHost": api_host, "protocol": "http", "deliveryStrategy": batching},
         "userId": sampler.user_id(),
         "identify": sampler.identify()["traits"],
         "events": [
@@ -186,12 +200,12 @@ def untyped() -> list[dict[str, Any]]:
     ]
 
 
-def cdn_settings(api_host: str) -> dict[str, Any]:
-    """Segment's CDN settings for the write key: the Segment.io destination posting batches to
-    ``api_host`` over http; remote metrics off (they would go to api.segment.io)."""
-    batching = {"strategy": "batching", "config": {"size": 100, "timeout": 200}}
-    segment = {"apiKey": KEY, "apiHost": api_host, "protocol": "http", "deliveryStrategy": batching}
-    return {"integrations": {"Segment.io": segment}, "metrics": {"sampleRate": 0}}
+# Segment's CDN settings for the write key, as Segment serves them (sending to api.segment.io, which
+# the page's options override); remote metrics off, as they would go there too.
+CDN_SETTINGS = {
+    "integrations": {"Segment.io": {"apiKey": KEY, "apiHost": "api.segment.io/v1"}},
+    "metrics": {"sampleRate": 0},
+}
 
 
 class SiteServer(ThreadingHTTPServer):
@@ -267,7 +281,7 @@ def site_server(site: Site) -> Iterator[SiteServer]:
 def _serve_page(server: SiteServer, api_host: str, untyped: list[dict[str, Any]]) -> dict[str, Any]:
     page_config = {**config(api_host, server.url), "untyped": untyped}
     server.serve_json("/config.json", page_config)
-    server.serve_json(f"/v1/projects/{KEY}/settings", cdn_settings(api_host))
+    server.serve_json(f"/v1/projects/{KEY}/settings", CDN_SETTINGS)
     return page_config
 
 
@@ -306,8 +320,12 @@ def test_typed_tracker_in_chromium_sends_valid_messages(
         assert m["context"]["tracking_plan"] == {"name": PLAN.slug, "version": PLAN.version}
         assert m["context"]["library"]["name"] == "analytics.js"
         assert m["anonymousId"] == result["anonymousId"]
-    size = len(gzip.compress(site.bundle, 9))
-    print(f"page bundle (analytics-next + every event of {PLAN.slug}): {size} B gzipped")
+    size, baseline = (len(gzip.compress(b, 9)) for b in (site.bundle, site.baseline))
+    print(
+        f"page bundle, gzipped: {size} B (analytics-next alone {baseline} B; the generated "
+        f"package with every event of {PLAN.slug} and the page {size - baseline} B)"
+    )
+    assert baseline < size
 
 
 # -- issue 19: codegen serve sees what the browser and Node clients send --------------------------

@@ -6,8 +6,8 @@
 //   until    optional {url, key, atLeast}: polled from Node (no CORS) until JSON[key] >= atLeast
 //   show     optional JavaScript expression evaluated in the page at the end; its value is returned
 //   timeout  milliseconds for each wait (default 20000)
-// Output: {result, problems, external}: `problems` lists page errors, console errors and failed
-// requests; `external` every request to a host other than 127.0.0.1, which is aborted.
+// Output: {result, problems, external}: `problems` lists page errors, console errors, failed
+// requests and a wait that timed out; `external` every request to a host other than 127.0.0.1, which is aborted.
 import { chromium } from "playwright-core";
 
 const [endpoint, text] = process.argv.slice(2);
@@ -29,10 +29,15 @@ try {
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
   page.on("requestfailed", (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
-  await page.goto(command.url);
-  if (command.ready) await page.waitForFunction(command.ready, null, { timeout, polling: 100 });
-  if (command.until) await poll(command.until, Date.now() + timeout);
-  const result = command.show ? await page.evaluate(command.show) : null;
+  let result = null;
+  try {
+    await page.goto(command.url);
+    if (command.ready) await page.waitForFunction(command.ready, null, { timeout, polling: 100 });
+    if (command.until) await poll(command.until, Date.now() + timeout);
+    if (command.show) result = await page.evaluate(command.show);
+  } catch (error) {
+    problems.push(`gave up: ${error.message}`); // reported with what led to it
+  }
   process.stdout.write(JSON.stringify({ result, problems, external }));
 } finally {
   await context.close();

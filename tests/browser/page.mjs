@@ -1,14 +1,18 @@
 // The browser page of tests/test_browser.py, bundled with esbuild: `@segment/analytics-next` and
 // the generated TypeScript package of the example plan, sending every planned event and identify
-// through the typed tracker, then one deliberately invalid event untyped (straight to
-// analytics-next). Input: /config.json on the page's origin: {writeKey, cdnURL, userId, identify,
-// events: [{method, properties, anonymous}], untyped: [{event, properties}]}.
-// The CDN settings come from `cdnURL` (a 127.0.0.1 server), so nothing leaves the machine.
+// through the typed tracker, then the deliberately invalid events untyped (straight to
+// analytics-next). Input: /config.json on the page's origin: {writeKey, cdnURL, segment, userId,
+// identify, events: [{method, properties, anonymous}], untyped: [{event, properties}]}.
+// The CDN settings come from `cdnURL` (a 127.0.0.1 server), so nothing leaves the machine;
+// `segment` overrides their Segment.io settings as an app does to send to its own collector.
 import { AnalyticsBrowser } from "@segment/analytics-next";
 import { Tracker, browserClient } from "glow-shop-tracking";
 
 const config = await (await fetch("/config.json")).json();
-const analytics = AnalyticsBrowser.load({ writeKey: config.writeKey, cdnURL: config.cdnURL });
+const analytics = AnalyticsBrowser.load(
+  { writeKey: config.writeKey, cdnURL: config.cdnURL },
+  { integrations: { "Segment.io": config.segment } },
+);
 const violations = [];
 const tracker = new Tracker(browserClient(analytics), {
   mode: "strict",
