@@ -28,8 +28,15 @@ $(NPM_STAMP): tests/typescript/package.json tests/typescript/package-lock.json
 	cd tests/typescript && npm ci --no-audit --no-fund
 	touch $(NPM_STAMP)
 
+# The browser tests' packages (tests/browser/package-lock.json: playwright-core, analytics-next,
+# analytics-node, esbuild); Chromium itself is Debian's, installed by .ci/run.
+BROWSER_STAMP := tests/browser/node_modules/.installed
+$(BROWSER_STAMP): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $(BROWSER_STAMP)
+
 # Static checks first, so pytest's summary is the last thing `make test` prints.
-test: $(STAMP) $(NPM_STAMP) static
+test: $(STAMP) $(NPM_STAMP) $(BROWSER_STAMP) static
 	@$(call guarded,$(PYTEST))
 
 # For local iteration: leaves out tests marked slow (the corpus and end-to-end runs).
