@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -17,6 +18,7 @@ from ..validate import Summary, Violation
 from .diagnostics import github
 
 SHOWN_IN_TEXT = 50
+NAMES_SHOWN = 50  # unplanned names listed in text and annotations; --format json has them all
 # Control characters (ESC starts terminal escape codes; C1 too) and bidirectional overrides:
 # text from logs must not drive the terminal or reorder what is shown.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -91,17 +93,51 @@ class ViolationPrinter:
             else:
                 self.out.print(_text(v), soft_wrap=True)
 
-    def finish(self, summary: Summary) -> None:
+    def finish(self, summary: Summary, covered: dict[str, Any]) -> None:
+        """The end of the report: the summary with its ``coverage`` (``coverage.report``)."""
         if self.fmt == "json":
             self._open_if_empty()
-            self.out.file.write('\n], "summary": ' + json.dumps(summary.as_dict()) + "}\n")
+            document = {**summary.as_dict(), "coverage": covered}
+            self.out.file.write('\n], "summary": ' + json.dumps(document) + "}\n")
             self.closed = True
-        elif self.count > SHOWN_IN_TEXT:
+            return
+        if self.count > SHOWN_IN_TEXT:
             more = f"... and {self.count - SHOWN_IN_TEXT:,} more violations (--format json for all)"
             if self.fmt == "github":
                 self.out.print(f"::notice title=codegen validate::{more}", markup=False)
             else:
                 self.out.print(more, markup=False)
+        if self.fmt == "github":
+            for line in coverage_lines(covered):
+                notice = visible(line).replace("%", "%25")  # no CR/LF left to escape
+                self.out.print(f"::notice title=codegen validate coverage::{notice}", markup=False)
+
+
+def coverage_lines(covered: dict[str, Any]) -> list[str]:
+    """Coverage in plain lines (text and annotations): totals, then each non-empty list."""
+    traits = covered["traits"]
+    calls = covered["identify"]
+    lines = [
+        f"coverage: {covered['seen']:,} of {covered['planned']:,} planned events seen; "
+        f"{traits['seen']:,} of {traits['planned']:,} planned traits seen "
+        f"in {calls:,} identify call{'s' * (calls != 1)}"
+    ]
+    for label, names in (
+        ("planned events never seen", covered["never_seen"]),
+        ("planned traits never seen", traits["never_seen"]),
+    ):
+        if names:
+            lines.append(f"{label} ({len(names):,}): {', '.join(names)}")
+    for label, counts in (
+        ("unplanned events seen", covered["unplanned_events"]),
+        ("unplanned traits seen", traits["unplanned"]),
+    ):
+        if counts:
+            shown = [f"{name} ({n:,})" for name, n in list(counts.items())[:NAMES_SHOWN]]
+            if len(counts) > NAMES_SHOWN:
+                shown.append(f"and {len(counts) - NAMES_SHOWN:,} more (--format json for all)")
+            lines.append(f"{label} ({len(counts):,}): {', '.join(shown)}")
+    return lines
 
 
 def _text(v: Violation) -> Text:
@@ -132,7 +168,7 @@ def _diagnostic(v: Violation) -> Diagnostic:
     )
 
 
-def print_summary(summary: Summary, out: Console) -> None:
+def print_summary(summary: Summary, covered: dict[str, Any], out: Console) -> None:
     totals = Table(title="codegen validate", show_header=False)
     for label, value in (
         ("lines", summary.lines),
@@ -160,3 +196,5 @@ def print_summary(summary: Summary, out: Console) -> None:
         for name, count in summary.by_field.most_common(10):
             fields.add_row(Text(visible(name)), f"{count:,}")
         out.print(fields)
+    for line in coverage_lines(covered):
+        out.print(Text(visible(line)), soft_wrap=True)

@@ -1,0 +1,191 @@
+"""Coverage of real traffic: which planned events and traits messages exercised, and what
+they sent that the plan does not name. Counted once here, read by `codegen validate` (merged
+across its workers) and by the live collector of `codegen serve`.
+
+What counts as *seen*:
+
+- an event: a track message naming it, valid or not (an invalid message still shows the
+  event is sent); an event the plan does not name is counted as unplanned;
+- a trait: a key of the ``traits`` object of an identify message, valid or not, whatever its
+  value (``null`` included: it clears the person attribute, so the attribute is in use).
+  ``context.traits`` of track messages is not counted: the checker does not validate it, and
+  Customer.io's Segment destination makes person attributes from identify traits.
+
+Memory stays bounded: planned names are bounded by the plan; unplanned names past ``GROUPS``
+are counted as "(other)", like the summary's groups.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from ..plan import ir
+
+if TYPE_CHECKING:
+    from .checker import Outcome
+
+GROUPS = 1000  # distinct unplanned names counted by name; the rest are "(other)"
+OTHER = "(other)"
+_IDENTIFY = b'"identify"'
+
+
+def trait_keys(message: dict[str, Any]) -> tuple[str, ...]:
+    """The traits an identify message sends: the keys of its ``traits`` object (none when
+    ``traits`` is missing or not an object)."""
+    traits = message.get("traits")
+    return tuple(traits) if isinstance(traits, dict) else ()
+
+
+@dataclass
+class Coverage:
+    """Counts of messages by planned event and trait, and of unplanned names. Plan-free, so
+    that worker results merge; :class:`Observer` decides what is planned."""
+
+    identify: int = 0  # identify messages
+    events: Counter[str] = field(default_factory=Counter)  # planned event -> messages
+    traits: Counter[str] = field(default_factory=Counter)  # planned trait -> identify messages
+    unplanned_events: Counter[str] = field(default_factory=Counter)
+    unplanned_traits: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: Coverage) -> None:
+        self.identify += other.identify
+        self.events.update(other.events)
+        self.traits.update(other.traits)
+        for name, n in other.unplanned_events.items():
+            self.unplanned_events[group(self.unplanned_events, name)] += n
+        for name, n in other.unplanned_traits.items():
+            self.unplanned_traits[group(self.unplanned_traits, name)] += n
+
+
+class _Probe(msgspec.Struct, gc=False):
+    """Just enough of a message to read its traits (the rest is skipped, not decoded)."""
+
+    type: Any = None
+    traits: dict[str, msgspec.Raw] | None = None
+
+
+class Observer:
+    """Counts what messages exercise into a :class:`Coverage`. Build once per plan."""
+
+    def __init__(self, plan: ir.Plan) -> None:
+        self.events = frozenset(e.name for e in plan.events)
+        self.traits = frozenset(t.name for t in plan.traits)
+        self._probe = msgspec.json.Decoder(_Probe)
+
+    def outcome(self, coverage: Coverage, outcome: Outcome) -> None:
+        """One checked message (its outcome carries the traits of an identify message)."""
+        if outcome.traits is not None:
+            coverage.identify += 1
+            self.add_traits(coverage, outcome.traits)
+        elif outcome.status in ("valid", "invalid") and outcome.event is not None:
+            self.add_event(coverage, outcome.event, 1)
+
+    def add_event(self, coverage: Coverage, event: str, n: int) -> None:
+        if event in self.events:
+            coverage.events[event] += n
+        else:
+            coverage.unplanned_events[group(coverage.unplanned_events, event)] += n
+
+    def add_traits(self, coverage: Coverage, keys: tuple[str, ...]) -> None:
+        for key in keys:
+            if key in self.traits:
+                coverage.traits[key] += 1
+            else:
+                coverage.unplanned_traits[group(coverage.unplanned_traits, key)] += 1
+
+    def accepted(
+        self,
+        coverage: Coverage,
+        counts: dict[str, int],
+        data: bytes,
+        first_line: int,
+        rest: list[tuple[int, bytes]],
+    ) -> None:
+        """Messages the fast path accepted in a block of JSON Lines (``counts`` by event,
+        ``identify`` for identify calls); their traits are read from the identify lines of
+        ``data`` that are not in ``rest`` (the lines left for the precise pass)."""
+        for event, n in counts.items():
+            if event == "identify":
+                coverage.identify += n
+            else:
+                self.add_event(coverage, event, n)
+        if counts.get("identify"):
+            for line in _accepted_identify_lines(data, first_line, rest):
+                self.add_traits(coverage, self._traits(line))
+
+    def _traits(self, line: bytes) -> tuple[str, ...]:
+        try:
+            probe = self._probe.decode(line)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            return ()  # not reached for lines the fast path accepted; kept total
+        if probe.type != "identify" or probe.traits is None:
+            return ()  # a track message that merely mentions "identify"
+        return tuple(probe.traits)
+
+
+def _accepted_identify_lines(
+    data: bytes, first_line: int, rest: list[tuple[int, bytes]]
+) -> list[bytes]:
+    """Lines of ``data`` that mention ``"identify"`` and are not in ``rest``: found by search,
+    so a block without identify calls costs one scan at memchr speed."""
+    left = {number for number, _ in rest}
+    found = []
+    at = data.find(_IDENTIFY)
+    line_start, number = 0, first_line
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        number += data.count(b"\n", line_start, start)
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        if number not in left:
+            found.append(data[start:end])
+        line_start = start
+        at = data.find(_IDENTIFY, end)
+    return found
+
+
+def report(plan: ir.Plan, coverage: Coverage) -> dict[str, Any]:
+    """Coverage as data, for every output. ``planned``, ``seen``, ``never_seen`` and
+    ``identify_seen`` are about events (the collector's API since its first version)."""
+    events = [e.name for e in plan.events]
+    traits = [t.name for t in plan.traits]
+    return {
+        "planned": len(events),
+        "seen": sum(coverage.events[name] > 0 for name in events),
+        "never_seen": [name for name in events if not coverage.events[name]],
+        "identify_seen": coverage.identify > 0,
+        "identify": coverage.identify,
+        "events": {name: coverage.events[name] for name in events if coverage.events[name]},
+        "unplanned_events": _sorted(coverage.unplanned_events),
+        "traits": {
+            "planned": len(traits),
+            "seen": sum(coverage.traits[name] > 0 for name in traits),
+            "never_seen": [name for name in traits if not coverage.traits[name]],
+            "counts": {name: coverage.traits[name] for name in traits if coverage.traits[name]},
+            "unplanned": _sorted(coverage.unplanned_traits),
+        },
+    }
+
+
+def unseen(report: dict[str, Any]) -> int:
+    """How many planned events and traits a coverage report says were never seen."""
+    return len(report["never_seen"]) + len(report["traits"]["never_seen"])
+
+
+def _sorted(counts: Counter[str]) -> dict[str, int]:
+    """Most sent first, then by name: the order of every output."""
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def group(counts: dict[str, Any], name: str) -> str:
+    """``name``, or "(other)" once ``GROUPS`` names are counted; long names are clipped. The
+    one grouping rule of every count by name (the summary's too)."""
+    if name in counts:
+        return name
+    if len(counts) >= GROUPS:
+        return OTHER
+    return name if len(name) <= 200 else name[:200] + "…"
