@@ -46,8 +46,8 @@ class ViolationPrinter:
 
     @contextmanager
     def progress(self) -> Iterator[Callable[[int], None]]:
-        """A live counter on the terminal (text format only; silent when piped)."""
-        if self.fmt != "text" or not self.err.is_terminal:
+        """A live counter on stderr when it is a terminal (any format: the report goes to stdout)."""
+        if not self.err.is_terminal:
             yield lambda n: None
             return
         with Progress(
