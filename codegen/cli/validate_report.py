@@ -46,7 +46,7 @@ class ViolationPrinter:
 
     @contextmanager
     def progress(self) -> Iterator[Callable[[int], None]]:
-        """A live counter on stderr when it is a terminal (any format: the report goes to stdout)."""
+        """A live counter on stderr when it is a terminal, in any format (reports go to stdout)."""
         if not self.err.is_terminal:
             yield lambda n: None
             return
