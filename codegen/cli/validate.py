@@ -81,5 +81,5 @@ def validate(
         err.print(f"error: cannot read {error}", markup=False)
     if summary.errors:
         stop(ExitCode.UNUSABLE)
-    unseen = fail_on_unseen and coverage.unseen(covered) > 0
+    unseen = fail_on_unseen and covered.unseen > 0
     stop(ExitCode.FINDINGS if summary.violations > max_violations or unseen else ExitCode.OK)

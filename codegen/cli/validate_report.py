@@ -6,7 +6,6 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -15,6 +14,7 @@ from rich.text import Text
 
 from ..plan.diagnostics import Diagnostic, Level, Location
 from ..validate import Summary, Violation
+from ..validate.coverage import Report
 from .diagnostics import github
 
 SHOWN_IN_TEXT = 50
@@ -93,11 +93,11 @@ class ViolationPrinter:
             else:
                 self.out.print(_text(v), soft_wrap=True)
 
-    def finish(self, summary: Summary, covered: dict[str, Any]) -> None:
+    def finish(self, summary: Summary, covered: Report) -> None:
         """The end of the report: the summary with its ``coverage`` (``coverage.report``)."""
         if self.fmt == "json":
             self._open_if_empty()
-            document = {**summary.as_dict(), "coverage": covered}
+            document = {**summary.as_dict(), "coverage": covered.as_dict()}
             self.out.file.write('\n], "summary": ' + json.dumps(document) + "}\n")
             self.closed = True
             return
@@ -113,24 +113,23 @@ class ViolationPrinter:
                 self.out.print(f"::notice title=codegen validate coverage::{notice}", markup=False)
 
 
-def coverage_lines(covered: dict[str, Any]) -> list[str]:
+def coverage_lines(covered: Report) -> list[str]:
     """Coverage in plain lines (text and annotations): totals, then each non-empty list."""
-    traits = covered["traits"]
-    calls = covered["identify"]
+    events, traits, calls = covered.events, covered.traits, covered.identify
     lines = [
-        f"coverage: {covered['seen']:,} of {covered['planned']:,} planned events seen; "
-        f"{traits['seen']:,} of {traits['planned']:,} planned traits seen "
+        f"coverage: {events.seen:,} of {events.planned:,} planned events seen; "
+        f"{traits.seen:,} of {traits.planned:,} planned traits seen "
         f"in {calls:,} identify call{'s' * (calls != 1)}"
     ]
     for label, names in (
-        ("planned events never seen", covered["never_seen"]),
-        ("planned traits never seen", traits["never_seen"]),
+        ("planned events never seen", events.never_seen),
+        ("planned traits never seen", traits.never_seen),
     ):
         if names:
             lines.append(f"{label} ({len(names):,}): {', '.join(names)}")
     for label, counts in (
-        ("unplanned events seen", covered["unplanned_events"]),
-        ("unplanned traits seen", traits["unplanned"]),
+        ("unplanned events seen", events.unplanned),
+        ("unplanned traits seen", traits.unplanned),
     ):
         if counts:
             shown = [f"{name} ({n:,})" for name, n in list(counts.items())[:NAMES_SHOWN]]
@@ -168,7 +167,7 @@ def _diagnostic(v: Violation) -> Diagnostic:
     )
 
 
-def print_summary(summary: Summary, covered: dict[str, Any], out: Console) -> None:
+def print_summary(summary: Summary, covered: Report, out: Console) -> None:
     totals = Table(title="codegen validate", show_header=False)
     for label, value in (
         ("lines", summary.lines),

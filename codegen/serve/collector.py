@@ -154,7 +154,7 @@ class Collector:
     def summary_dict(self) -> dict[str, Any]:
         """``validate``'s summary with its coverage (``validate --format json`` has the same)."""
         summary = self.summary.as_dict()
-        summary["coverage"] = coverage.report(self.plan, self.summary.coverage)
+        summary["coverage"] = coverage.report(self.plan, self.summary.coverage).as_dict()
         summary["since"] = self.since
         summary["kept_messages"] = len(self.messages)
         summary["requests"] = {str(k): n for k, n in sorted(self.requests.items())}
@@ -226,13 +226,13 @@ class Collector:
             "codegen_serve_planned_events_unseen",
             "gauge",
             "Planned events not seen yet.",
-            [("", len(covered["never_seen"]))],
+            [("", len(covered.events.never_seen))],
         )
         family(
             "codegen_serve_planned_traits_unseen",
             "gauge",
             "Planned traits no identify call has sent yet.",
-            [("", len(covered["traits"]["never_seen"]))],
+            [("", len(covered.traits.never_seen))],
         )
         family("codegen_serve_kept_messages", "gauge", "Messages kept.", [("", len(self.messages))])
         return "\n".join(out) + "\n"

@@ -148,32 +148,72 @@ def _accepted_identify_lines(
     return found
 
 
-def report(plan: ir.Plan, coverage: Coverage) -> dict[str, Any]:
-    """Coverage as data, for every output. ``planned``, ``seen``, ``never_seen`` and
-    ``identify_seen`` are about events (the collector's API since its first version)."""
-    events = [e.name for e in plan.events]
-    traits = [t.name for t in plan.traits]
-    return {
-        "planned": len(events),
-        "seen": sum(coverage.events[name] > 0 for name in events),
-        "never_seen": [name for name in events if not coverage.events[name]],
-        "identify_seen": coverage.identify > 0,
-        "identify": coverage.identify,
-        "events": {name: coverage.events[name] for name in events if coverage.events[name]},
-        "unplanned_events": _sorted(coverage.unplanned_events),
-        "traits": {
-            "planned": len(traits),
-            "seen": sum(coverage.traits[name] > 0 for name in traits),
-            "never_seen": [name for name in traits if not coverage.traits[name]],
-            "counts": {name: coverage.traits[name] for name in traits if coverage.traits[name]},
-            "unplanned": _sorted(coverage.unplanned_traits),
-        },
-    }
+@dataclass(frozen=True)
+class Names:
+    """Coverage of one vocabulary (events or traits): ``counts`` of the planned names seen (in
+    plan order), ``never_seen`` the others, ``unplanned`` the names sent that the plan lacks
+    (most sent first)."""
+
+    planned: int
+    never_seen: tuple[str, ...]
+    counts: dict[str, int]
+    unplanned: dict[str, int]
+
+    @property
+    def seen(self) -> int:
+        return len(self.counts)
+
+    @classmethod
+    def of(cls, planned: list[str], seen: Counter[str], unplanned: Counter[str]) -> Names:
+        return cls(
+            len(planned),
+            tuple(name for name in planned if not seen[name]),
+            {name: seen[name] for name in planned if seen[name]},
+            _sorted(unplanned),
+        )
 
 
-def unseen(report: dict[str, Any]) -> int:
-    """How many planned events and traits a coverage report says were never seen."""
-    return len(report["never_seen"]) + len(report["traits"]["never_seen"])
+@dataclass(frozen=True)
+class Report:
+    """Coverage for every output: ``validate``'s formats and ``serve``'s API."""
+
+    events: Names
+    traits: Names
+    identify: int  # identify calls
+
+    @property
+    def unseen(self) -> int:
+        """Planned events and traits never seen."""
+        return len(self.events.never_seen) + len(self.traits.never_seen)
+
+    def as_dict(self) -> dict[str, Any]:
+        """``planned``, ``seen``, ``never_seen`` and ``identify_seen`` are about events (the
+        collector's API since its first version); traits are under ``traits``."""
+        return {
+            "planned": self.events.planned,
+            "seen": self.events.seen,
+            "never_seen": list(self.events.never_seen),
+            "identify_seen": self.identify > 0,
+            "identify": self.identify,
+            "events": self.events.counts,
+            "unplanned_events": self.events.unplanned,
+            "traits": {
+                "planned": self.traits.planned,
+                "seen": self.traits.seen,
+                "never_seen": list(self.traits.never_seen),
+                "counts": self.traits.counts,
+                "unplanned": self.traits.unplanned,
+            },
+        }
+
+
+def report(plan: ir.Plan, coverage: Coverage) -> Report:
+    """What ``coverage`` says about ``plan``."""
+    return Report(
+        Names.of([e.name for e in plan.events], coverage.events, coverage.unplanned_events),
+        Names.of([t.name for t in plan.traits], coverage.traits, coverage.unplanned_traits),
+        coverage.identify,
+    )
 
 
 def _sorted(counts: Counter[str]) -> dict[str, int]:
