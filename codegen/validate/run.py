@@ -151,7 +151,7 @@ def check_item(
     if block.document:
         found = [v.shifted(block.first_line - v.line) for v in found]
     summary.add_valid(Counter(accepted))
-    checker.observer.accepted(summary.coverage, accepted, data, first, rest)
+    checker.observer.accepted(summary.coverage, accepted, data, rest)
     summary.lines = block.line_count if block.document else lines + len(problems)
     newlines = 0 if block.document else block.data.count(b"\n")
     return summary, found, newlines
