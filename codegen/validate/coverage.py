@@ -90,12 +90,13 @@ class Observer:
         else:
             coverage.unplanned_events[group(coverage.unplanned_events, event)] += n
 
-    def add_traits(self, coverage: Coverage, keys: tuple[str, ...]) -> None:
+    def add_traits(self, coverage: Coverage, keys: tuple[str, ...], n: int = 1) -> None:
+        """``n`` identify messages sending the traits ``keys``."""
         for key in keys:
             if key in self.traits:
-                coverage.traits[key] += 1
+                coverage.traits[key] += n
             else:
-                coverage.unplanned_traits[group(coverage.unplanned_traits, key)] += 1
+                coverage.unplanned_traits[group(coverage.unplanned_traits, key)] += n
 
     def accepted(
         self, coverage: Coverage, counts: dict[str, int], data: bytes, rest: list[tuple[int, bytes]]
@@ -109,8 +110,10 @@ class Observer:
             else:
                 self.add_event(coverage, event, n)
         if counts.get("identify"):
-            for line in _accepted_identify_lines(data, rest):
-                self.add_traits(coverage, self._traits(line))
+            # most identify calls send one of a few sets of traits: count each set once
+            lines = _accepted_identify_lines(data, rest)
+            for keys, n in Counter(map(self._traits, lines)).items():
+                self.add_traits(coverage, keys, n)
 
     def _traits(self, line: bytes) -> tuple[str, ...]:
         try:
