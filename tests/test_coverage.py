@@ -126,6 +126,19 @@ def test_the_fixture_takes_both_paths() -> None:
     assert [number for number, _ in rest] == [2]
 
 
+def test_check_line_gives_the_traits_of_identify_calls_on_both_paths() -> None:
+    checker = Checker(PLAN)
+    [fast] = checker.check_line(json.dumps(VALID_IDENTIFY).encode(), "t", 1)
+    [precise] = checker.check_line(LINES[1], "t", 2)
+    assert (fast.status, fast.traits) == ("valid", ("customer_id", "email", "loyalty_tier"))
+    assert (precise.status, precise.traits) == (
+        "invalid",
+        ("customer_id", "email", "phone", "nickname"),
+    )
+    [track_outcome] = checker.check_line(json.dumps(order()).encode(), "t", 3)
+    assert track_outcome.traits is None
+
+
 def test_coverage_in_json(cli: CliFn, tmp_path: Path) -> None:
     assert report(cli, write(tmp_path / "log.jsonl", LINES)) == COVERAGE
 

@@ -468,6 +468,8 @@ def test_distinct_event_names_are_counted_in_bounded_groups(
     assert len(found) == 200
     assert len(summary.by_event) == 21 and summary.by_event["(other)"][0] == 180
     assert len(summary.by_field) <= 21
+    unplanned = summary.coverage.unplanned_events  # coverage's names are bounded the same way
+    assert len(unplanned) == 21 and unplanned["(other)"] == 180
 
 
 # -- a quick attack: ~50 hostile files through the real CLI ---------------------------------
