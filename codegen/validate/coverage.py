@@ -126,9 +126,9 @@ class Observer:
 
 
 def _accepted_identify_lines(data: bytes, rest: list[tuple[int, bytes]]) -> list[bytes]:
-    """Lines of ``data`` that mention ``"identify"`` and are not in ``rest``: found by search,
-    so a block without identify calls costs one scan at memchr speed. A line is left out by its
-    bytes, which decide the fast path's answer, so an equal line got the same answer."""
+    """Lines of ``data`` that mention ``"identify"`` and are not in ``rest``: found by one
+    search over the block (only blocks with accepted identify calls are searched). A line is
+    left out by its bytes, which decide the fast path's answer: an equal line got the same."""
     left = {line for _, line in rest}
     found = []
     at = data.find(_IDENTIFY)
