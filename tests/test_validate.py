@@ -6,8 +6,11 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,7 @@ from codegen.validate import Violation, validate_sources
 from codegen.validate.checker import Checker
 from codegen.validate.fast import CERTAIN_FORMATS
 
-from .conftest import CliFn, glow_shop
+from .conftest import ROOT, CliFn, glow_shop
 
 PLAN = glow_shop()
 SAMPLER = Sampler(PLAN)
@@ -399,3 +402,53 @@ def test_cli_reads_stdin(tmp_path: Path) -> None:
 def test_copy_is_unchanged() -> None:
     """The helpers above must not mutate shared samples between tests."""
     assert order() == copy.deepcopy(order())
+
+
+# -- progress and colour on a real terminal ---------------------------------------------------
+
+COLOUR = re.compile(r"\x1b\[[0-9;]*(?:3[0-7]|9[0-7]|38;[25];[0-9;]+)m")
+
+
+def _validate_with_stderr(log: Path, terminal: bool, **env: str) -> tuple[bytes, bytes]:
+    """`codegen validate --format json` in a subprocess, stderr on a pseudo-terminal or a pipe;
+    stdout is always a pipe."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+    }
+    command = [sys.executable, "-m", "codegen", "validate", "--plan", "plans/glow_shop.yaml"]
+    command += ["--format", "json", str(log)]
+    environment = {**clean, "TERM": "xterm-256color", "COLUMNS": "100", **env}
+    if not terminal:
+        done = subprocess.run(command, capture_output=True, env=environment, cwd=ROOT, check=False)
+        return done.stdout, done.stderr
+    master, follower = os.openpty()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=follower, env=environment, cwd=ROOT
+    )
+    os.close(follower)
+    shown = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown.append(chunk)
+    stdout = process.stdout.read() if process.stdout else b""
+    process.wait()
+    os.close(master)
+    return stdout, b"".join(shown)
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_only_when_stderr_is_a_terminal_and_no_color_respected(tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", [json.dumps(order()).encode()] * 50)
+    for terminal, env in ((True, {}), (True, {"NO_COLOR": "1"}), (False, {})):
+        stdout, stderr = _validate_with_stderr(log, terminal, **env)
+        assert json.loads(stdout)["summary"]["valid"] == 50  # the report is untouched
+        assert (b"validating" in stderr) is terminal, (terminal, env, stderr)
+        coloured = COLOUR.search(stderr.decode("utf-8", "replace")) is not None
+        assert coloured is (terminal and not env), (terminal, env, stderr)

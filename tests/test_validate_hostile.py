@@ -21,6 +21,7 @@ from rich.console import Console
 from codegen.cli.validate_report import ViolationPrinter
 from codegen.generators.samples import Sampler
 from codegen.validate import Summary, Violation, inputs, validate_sources
+from codegen.validate import coverage as coverage_module
 from codegen.validate import run as run_module
 
 from .conftest import ROOT, CliFn, glow_shop
@@ -461,12 +462,14 @@ def test_violation_text_is_clipped_and_encodable() -> None:
 def test_distinct_event_names_are_counted_in_bounded_groups(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(run_module, "GROUPS", 20)
+    monkeypatch.setattr(coverage_module, "GROUPS", 20)
     lines = [json.dumps(order(event=f"Invented {i}")).encode() for i in range(200)]
     summary, found = run([_write(tmp_path / "log.jsonl", lines)])
     assert len(found) == 200
     assert len(summary.by_event) == 21 and summary.by_event["(other)"][0] == 180
     assert len(summary.by_field) <= 21
+    unplanned = summary.coverage.unplanned_events  # coverage's names are bounded the same way
+    assert len(unplanned) == 21 and unplanned["(other)"] == 180
 
 
 # -- a quick attack: ~50 hostile files through the real CLI ---------------------------------

@@ -35,10 +35,18 @@ def validate(
             "(Segment's own limit is 32 KB).",
         ),
     ] = None,
+    fail_on_unseen: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-unseen",
+            help="Exit 1 when a planned event or trait was never seen (coverage is otherwise "
+            "information only).",
+        ),
+    ] = False,
 ) -> None:
-    """Check logged Segment messages against the plan. Exit 1 on violations (beyond
-    --max-violations)."""
-    from ..validate import validate_sources
+    """Check logged Segment messages against the plan, and report coverage: planned events and
+    traits never seen, unplanned ones seen. Exit 1 on violations (beyond --max-violations)."""
+    from ..validate import coverage, validate_sources
     from ..validate.inputs import MAX_MESSAGE_BYTES, InputError, size, unreadable
     from .validate_report import ViolationPrinter, print_summary
 
@@ -65,11 +73,13 @@ def validate(
         except InputError as exc:
             printer.fail(str(exc))
             fail(str(exc))
-        printer.finish(summary)
+        covered = coverage.report(resolved, summary.coverage)
+        printer.finish(summary, covered)
     if shape == formats.TEXT:
-        print_summary(summary, out)
+        print_summary(summary, covered, out)
     for error in summary.errors:
         err.print(f"error: cannot read {error}", markup=False)
     if summary.errors:
         stop(ExitCode.UNUSABLE)
-    stop(ExitCode.FINDINGS if summary.violations > max_violations else ExitCode.OK)
+    unseen = fail_on_unseen and covered.unseen > 0
+    stop(ExitCode.FINDINGS if summary.violations > max_violations or unseen else ExitCode.OK)

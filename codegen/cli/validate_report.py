@@ -14,9 +14,11 @@ from rich.text import Text
 
 from ..plan.diagnostics import Diagnostic, Level, Location
 from ..validate import Summary, Violation
+from ..validate.coverage import Report
 from .diagnostics import github
 
 SHOWN_IN_TEXT = 50
+NAMES_SHOWN = 50  # unplanned names listed in text and annotations; --format json has them all
 # Control characters (ESC starts terminal escape codes; C1 too) and bidirectional overrides:
 # text from logs must not drive the terminal or reorder what is shown.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -44,8 +46,8 @@ class ViolationPrinter:
 
     @contextmanager
     def progress(self) -> Iterator[Callable[[int], None]]:
-        """A live counter on the terminal (text format only; silent when piped)."""
-        if self.fmt != "text" or not self.err.is_terminal:
+        """A live counter on stderr when it is a terminal, in any format (reports go to stdout)."""
+        if not self.err.is_terminal:
             yield lambda n: None
             return
         with Progress(
@@ -91,17 +93,50 @@ class ViolationPrinter:
             else:
                 self.out.print(_text(v), soft_wrap=True)
 
-    def finish(self, summary: Summary) -> None:
+    def finish(self, summary: Summary, covered: Report) -> None:
+        """The end of the report: the summary with its ``coverage`` (``coverage.report``)."""
         if self.fmt == "json":
             self._open_if_empty()
-            self.out.file.write('\n], "summary": ' + json.dumps(summary.as_dict()) + "}\n")
+            document = {**summary.as_dict(), "coverage": covered.as_dict()}
+            self.out.file.write('\n], "summary": ' + json.dumps(document) + "}\n")
             self.closed = True
-        elif self.count > SHOWN_IN_TEXT:
+            return
+        if self.count > SHOWN_IN_TEXT:
             more = f"... and {self.count - SHOWN_IN_TEXT:,} more violations (--format json for all)"
             if self.fmt == "github":
                 self.out.print(f"::notice title=codegen validate::{more}", markup=False)
             else:
                 self.out.print(more, markup=False)
+        if self.fmt == "github":
+            for line in coverage_lines(covered):
+                notice = visible(line).replace("%", "%25")  # no CR/LF left to escape
+                self.out.print(f"::notice title=codegen validate coverage::{notice}", markup=False)
+
+
+def coverage_lines(covered: Report) -> list[str]:
+    """Coverage in plain lines (text and annotations): totals, then each non-empty list."""
+    events, traits, calls = covered.events, covered.traits, covered.identify
+    lines = [
+        f"coverage: {events.seen:,} of {events.planned:,} planned events seen; "
+        f"{traits.seen:,} of {traits.planned:,} planned traits seen "
+        f"in {calls:,} identify call{'s' * (calls != 1)}"
+    ]
+    for label, names in (
+        ("planned events never seen", events.never_seen),
+        ("planned traits never seen", traits.never_seen),
+    ):
+        if names:
+            lines.append(f"{label} ({len(names):,}): {', '.join(names)}")
+    for label, counts in (
+        ("unplanned events seen", events.unplanned),
+        ("unplanned traits seen", traits.unplanned),
+    ):
+        if counts:
+            shown = [f"{name} ({n:,})" for name, n in list(counts.items())[:NAMES_SHOWN]]
+            if len(counts) > NAMES_SHOWN:
+                shown.append(f"and {len(counts) - NAMES_SHOWN:,} more (--format json for all)")
+            lines.append(f"{label} ({len(counts):,}): {', '.join(shown)}")
+    return lines
 
 
 def _text(v: Violation) -> Text:
@@ -132,7 +167,7 @@ def _diagnostic(v: Violation) -> Diagnostic:
     )
 
 
-def print_summary(summary: Summary, out: Console) -> None:
+def print_summary(summary: Summary, covered: Report, out: Console) -> None:
     totals = Table(title="codegen validate", show_header=False)
     for label, value in (
         ("lines", summary.lines),
@@ -160,3 +195,5 @@ def print_summary(summary: Summary, out: Console) -> None:
         for name, count in summary.by_field.most_common(10):
             fields.add_row(Text(visible(name)), f"{count:,}")
         out.print(fields)
+    for line in coverage_lines(covered):
+        out.print(Text(visible(line)), soft_wrap=True)

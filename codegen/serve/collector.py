@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from ..plan import ir
-from ..validate import Checker, Summary, Violation
+from ..validate import Checker, Summary, Violation, coverage
 from ..validate.checker import Outcome, malformed
 
 VIOLATIONS_PER_MESSAGE = 20  # kept per kept message on average; all are counted
@@ -94,8 +94,9 @@ class Collector:
                 self.summary.add(outcome)
                 self.violations.extend(outcome.violations)
             else:
-                outcome = Outcome("valid", _event(message))
+                outcome = _accepted(message)
                 self.summary.add_valid(Counter({outcome.event or "(none)": 1}))
+            self.checker.observer.outcome(self.summary.coverage, outcome)
             outcomes.append(outcome)
             self.messages.append(
                 Received(
@@ -151,16 +152,9 @@ class Collector:
         }
 
     def summary_dict(self) -> dict[str, Any]:
-        """``validate``'s summary, plus coverage: planned events never seen."""
+        """``validate``'s summary with its coverage (``validate --format json`` has the same)."""
         summary = self.summary.as_dict()
-        seen = {e for e, (read, _) in self.summary.by_event.items() if read}
-        planned = [e.name for e in self.plan.events]
-        summary["coverage"] = {
-            "planned": len(planned),
-            "seen": sum(name in seen for name in planned),
-            "never_seen": [name for name in planned if name not in seen],
-            "identify_seen": "identify" in seen,
-        }
+        summary["coverage"] = coverage.report(self.plan, self.summary.coverage).as_dict()
         summary["since"] = self.since
         summary["kept_messages"] = len(self.messages)
         summary["requests"] = {str(k): n for k, n in sorted(self.requests.items())}
@@ -227,25 +221,32 @@ class Collector:
             "Forwarding upstream, by result.",
             [(_labels(result=r), n) for r, n in sorted(self.forwarded.items())],
         )
-        seen = {e for e, (read, _) in s.by_event.items() if read}
+        covered = coverage.report(self.plan, s.coverage)
         family(
             "codegen_serve_planned_events_unseen",
             "gauge",
             "Planned events not seen yet.",
-            [("", sum(e.name not in seen for e in self.plan.events))],
+            [("", len(covered.events.never_seen))],
+        )
+        family(
+            "codegen_serve_planned_traits_unseen",
+            "gauge",
+            "Planned traits no identify call has sent yet.",
+            [("", len(covered.traits.never_seen))],
         )
         family("codegen_serve_kept_messages", "gauge", "Messages kept.", [("", len(self.messages))])
         return "\n".join(out) + "\n"
 
 
-def _event(message: Any) -> str | None:
-    """The event of a message the fast path accepted (``identify`` for identify calls)."""
+def _accepted(message: Any) -> Outcome:
+    """The outcome of a message the fast path accepted: its event (``identify`` and its traits
+    for identify calls)."""
     if isinstance(message, dict):
         if message.get("type") == "identify":
-            return "identify"
+            return Outcome("valid", "identify", (), coverage.trait_keys(message))
         event = message.get("event")
-        return event if isinstance(event, str) else None
-    return None
+        return Outcome("valid", event if isinstance(event, str) else None)
+    return Outcome("valid", None)
 
 
 def _labels(**values: str) -> str:

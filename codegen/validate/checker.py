@@ -13,6 +13,7 @@ from ..generators.jsonschema import event_document, identify_document
 from ..plan import ir
 from ..plan.names import loose_key
 from ..plan.suggest import closest
+from .coverage import Observer, trait_keys
 from .fast import FastPath
 
 SKIPPED_TYPES = frozenset({"page", "screen", "group", "alias"})
@@ -73,11 +74,13 @@ class Violation:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What one message was: ``valid``, ``invalid``, ``skipped`` (page, screen...) or
-    ``malformed`` (not a JSON object)."""
+    ``malformed`` (not a JSON object). ``traits``: for an identify message, the traits it
+    sends (see ``coverage.trait_keys``); None for every other message."""
 
     status: str
     event: str | None
     violations: tuple[Violation, ...] = ()
+    traits: tuple[str, ...] | None = None
 
 
 class Checker:
@@ -86,6 +89,7 @@ class Checker:
     def __init__(self, plan: ir.Plan) -> None:
         self.plan = plan
         self.fast = FastPath(plan)
+        self.observer = Observer(plan)  # coverage: what the checked messages exercise
         self.events = {e.name: e for e in plan.events}
         self._schemas: dict[str, dict[str, Any]] = {}
         self._validators: dict[str, Any] = {}
@@ -99,6 +103,8 @@ class Checker:
             accepted = self.fast.accepts(line)
         except Exception:  # hostile input the decoder chokes on: the precise pass reports it
             accepted = None
+        if accepted == "identify":  # its traits are read for coverage (identify is rare)
+            return [Outcome("valid", accepted, (), trait_keys(orjson.loads(line)))]
         if accepted is not None:
             return [Outcome("valid", accepted)]
         return self.check_precisely(line, file, number)
@@ -245,8 +251,10 @@ class Checker:
                     "anonymousId is the device or cookie id, a string (or null)",
                 ),
             )
-        event = None if name == "identify" else name
-        return Outcome("invalid" if found else "valid", name if event else "identify", tuple(found))
+        status = "invalid" if found else "valid"
+        if name == "identify":
+            return Outcome(status, "identify", tuple(found), trait_keys(message))
+        return Outcome(status, name, tuple(found))
 
     def _validator(self, name: str) -> tuple[dict[str, Any], Any]:
         if name not in self._validators:

@@ -12,17 +12,18 @@ from typing import Any
 
 from ..plan import ir
 from .checker import Checker, Outcome, Violation, malformed
+from .coverage import Coverage, group
 from .inputs import MAX_MESSAGE_BYTES, Block, FileRange, InputError, Problem, ranges, too_large
 
 SINGLE_PROCESS_BELOW = 8_000_000  # bytes: smaller inputs are not worth starting workers
-GROUPS = 1000  # distinct events and fields counted by name; the rest are counted as "(other)"
 
 
 @dataclass
 class Summary:
     """Counts only: memory does not grow with the number of messages (nor with the number of
-    distinct event names and fields a hostile log can invent: past ``GROUPS`` they are
-    "(other)"). ``errors`` names the sources that could not be read to the end."""
+    distinct event names and fields a hostile log can invent: past ``coverage.GROUPS`` they
+    are "(other)"). ``errors`` names the sources that could not be read to the end.
+    ``coverage`` is filled by the checker's observer (it knows what the plan names)."""
 
     lines: int = 0
     messages: int = 0
@@ -35,6 +36,7 @@ class Summary:
     by_kind: Counter[str] = field(default_factory=Counter)
     by_field: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
 
     def add(self, outcome: Outcome) -> None:
         if outcome.status == "malformed":
@@ -47,16 +49,14 @@ class Summary:
                 self.valid += 1
             else:
                 self.invalid += 1
-            name = _group(self.by_event, outcome.event or "(none)")
+            name = group(self.by_event, outcome.event or "(none)")
             counts = self.by_event.setdefault(name, [0, 0])
             counts[0] += 1
             counts[1] += outcome.status == "invalid"
         for v in outcome.violations:
             self.violations += 1
             self.by_kind[v.kind] += 1
-            self.by_field[
-                _group(self.by_field, f"{v.event or '(none)'} {_generic(v.pointer)}")
-            ] += 1
+            self.by_field[group(self.by_field, f"{v.event or '(none)'} {_generic(v.pointer)}")] += 1
 
     def add_valid(self, counts: Counter[str]) -> None:
         """Many valid messages at once, by event."""
@@ -64,19 +64,20 @@ class Summary:
         self.messages += total
         self.valid += total
         for event, n in counts.items():
-            self.by_event.setdefault(_group(self.by_event, event), [0, 0])[0] += n
+            self.by_event.setdefault(group(self.by_event, event), [0, 0])[0] += n
 
     def merge(self, other: Summary) -> None:
         for name in ("lines", "messages", "valid", "invalid", "skipped", "malformed", "violations"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for event, (read, invalid) in other.by_event.items():
-            counts = self.by_event.setdefault(_group(self.by_event, event), [0, 0])
+            counts = self.by_event.setdefault(group(self.by_event, event), [0, 0])
             counts[0] += read
             counts[1] += invalid
         self.by_kind.update(other.by_kind)
         for name, n in other.by_field.items():
-            self.by_field[_group(self.by_field, name)] += n
+            self.by_field[group(self.by_field, name)] += n
         self.errors += other.errors
+        self.coverage.merge(other.coverage)
 
     def as_dict(self, top: int = 10) -> dict[str, Any]:
         return {
@@ -96,15 +97,6 @@ class Summary:
             ],
             "errors": self.errors,
         }
-
-
-def _group(counts: dict[str, Any], name: str) -> str:
-    """``name``, or "(other)" once ``GROUPS`` names are counted; long names are clipped."""
-    if name in counts:
-        return name
-    if len(counts) >= GROUPS:
-        return "(other)"
-    return name if len(name) <= 200 else name[:200] + "…"
 
 
 def _generic(pointer: str) -> str:
@@ -148,6 +140,7 @@ def check_item(
             continue
         for outcome in checker.check_precisely(line, block.source, number):
             summary.add(outcome)
+            checker.observer.outcome(summary.coverage, outcome)
             found.extend(outcome.violations)
     for problem in problems:
         outcome = malformed(block.source, problem.line, problem.message, problem.hint)
@@ -158,6 +151,7 @@ def check_item(
     if block.document:
         found = [v.shifted(block.first_line - v.line) for v in found]
     summary.add_valid(Counter(accepted))
+    checker.observer.accepted(summary.coverage, accepted, data, rest)
     summary.lines = block.line_count if block.document else lines + len(problems)
     newlines = 0 if block.document else block.data.count(b"\n")
     return summary, found, newlines
