@@ -25,8 +25,30 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Words python-liquid's parser will not take after a dot (`event.for`); `event["for"]` works
 # everywhere. Found by the plan fuzzer.
 _KEYWORDS = frozenset(
-    "for in and or contains true false nil null empty blank if with as limit offset reversed "
-    "cols continue else not required".split()
+    [
+        "for",
+        "in",
+        "and",
+        "or",
+        "contains",
+        "true",
+        "false",
+        "nil",
+        "null",
+        "empty",
+        "blank",
+        "if",
+        "with",
+        "as",
+        "limit",
+        "offset",
+        "reversed",
+        "cols",
+        "continue",
+        "else",
+        "not",
+        "required",
+    ]
 )
 
 
