@@ -70,6 +70,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
     )
     segments = audiences.segments(spec.segments)
     messages = MessageResolver(audiences).messages(spec.messages)
+    maintained = r.maintained(traits, events)
     if r.diagnostics:
         return None, r.diagnostics
     info = spec.plan
@@ -88,6 +89,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
         segments=segments,
         messages=messages,
         commerce=r.commerce_keys(library, types, events, traits),
+        maintained=maintained,
         source=document.file,
     )
     problems = codenames.check(plan, document.locate(("plan", "slug")))
