@@ -13,7 +13,7 @@ import pytest
 from codegen.journeys.engine import Audit, Engine
 from codegen.pipeline import load_plan, load_plan_text
 
-from .conftest import CASES, CliFn
+from .conftest import CASES, ROOT, CliFn
 from .test_journeys import identify, log, track
 
 TRAITS_PLAN = CASES / "journeys" / "traits_plan.yaml"
@@ -167,3 +167,87 @@ def test_cli_reports_traits_in_text_and_json(cli: CliFn, tmp_path: Path) -> None
     }
     kinds = [f["kind"] for f in payload["findings"]]
     assert kinds.count("stale_trait") == 4
+
+
+BAD_MAINTAINED = {
+    # the declaration, the diagnostic's code, its line in the plan, words of its message
+    "{event: Order Complete, as: count}": (
+        "maintained/unknown-event",
+        22,
+        "`Order Complete` is not a planned event",
+    ),
+    "{event: Order Completed, as: last_value, property: totl}": (
+        "maintained/unknown-property",
+        22,
+        "`totl` is not a property of `Order Completed`",
+    ),
+    "{event: Order Completed, as: last_value}": (
+        "maintained/property",
+        22,
+        "`as: last_value` needs `property`",
+    ),
+    "{event: Order Completed, as: count, property: revenue}": (
+        "maintained/property",
+        22,
+        "`as: count` takes no `property`",
+    ),
+    "{event: Order Completed, as: last_timestamp}": (
+        "maintained/type-mismatch",
+        22,
+        "trait `total_orders` (integer) cannot hold a timestamp",
+    ),
+    "{event: Subscription Changed, as: last_value, property: status}": (
+        "maintained/type-mismatch",
+        22,
+        "trait `total_orders` (integer) cannot hold `status` (string)",
+    ),
+}
+
+
+@pytest.mark.parametrize("declaration", sorted(BAD_MAINTAINED))
+def test_bad_maintained_by_is_a_located_error(declaration: str, cli: CliFn, tmp_path: Path) -> None:
+    code, line, words = BAD_MAINTAINED[declaration]
+    text = TRAITS_PLAN.read_text()
+    good = "maintained_by: {event: Order Completed, as: count}"
+    assert text.splitlines()[line - 1].strip() == good
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text.replace(good, f"maintained_by: {declaration}"))
+    loaded = load_plan_text(plan.read_text())
+    assert loaded.plan is None
+    assert [d.code for d in loaded.diagnostics] == [code]
+    result = cli("lint", str(plan))
+    assert result.exit_code == 1  # a plan with errors (codegen/cli/policy.py), as ref/* errors
+    assert f"{plan}:{line}:" in result.stderr and f"error[{code}]" in result.stderr
+    assert words in result.stderr
+
+
+def test_an_enum_trait_cannot_copy_values_outside_it(tmp_path: Path) -> None:
+    text = TRAITS_PLAN.read_text().replace(
+        "status: {type: string, enum: [active, paused, cancelled]",
+        "status: {type: string, enum: [active, paused, cancelled, trial]",
+    )
+    loaded = load_plan_text(text)
+    assert [(d.code, d.message) for d in loaded.diagnostics] == [
+        (
+            "maintained/type-mismatch",
+            "trait `subscription_status` (string) cannot hold `status` values outside its "
+            "enum (trial)",
+        )
+    ]
+
+
+def test_an_unknown_upkeep_is_a_file_format_error() -> None:
+    text = TRAITS_PLAN.read_text().replace("as: count}", "as: sum}")
+    rendered = [d.render() for d in load_plan_text(text).diagnostics]
+    assert rendered == [
+        "<plan>:22:45: error[plan/invalid] traits.total_orders.maintained_by.as: `sum` is not "
+        "allowed; expected 'count', 'last_timestamp' or 'last_value'"
+    ]
+
+
+def test_docs_say_what_maintains_a_trait() -> None:
+    traits = (ROOT / "generated" / "glow_shop" / "docs" / "traits.md").read_text()
+    lines = {line.split("`")[1]: line for line in traits.splitlines() if "trait-" in line}
+    assert "Maintained by events: count of Order Completed." in lines["total_orders"]
+    assert "Maintained by events: time of the last Order Completed." in lines["last_order_at"]
+    assert "Maintained by" not in lines["email"]
