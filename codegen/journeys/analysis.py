@@ -599,15 +599,28 @@ def _stale_check(m: ir.Maintained, cast: str | None) -> str:
             stale = f"e.value IS NOT NULL AND {had} <> {says}"
         case unreachable:
             assert_never(unreachable)
+    if cast == "DOUBLE" and m.upkeep is ir.Upkeep.LAST_VALUE:
+        expected = _number_text(expected)
+    value = _number_text("s.value") if cast == "DOUBLE" else "s.value"
     return f"""
 SELECT {literal(m.trait)} AS trait, {literal(m.upkeep.value)} AS upkeep,
-       {literal(m.event)} AS event, s.profile, s.value, s.message_id AS set_id,
+       {literal(m.event)} AS event, s.profile, {value} AS value, s.message_id AS set_id,
        e.events, e.ts AS last_ts, {trait_ts} AS trait_ts, {expected} AS expected,
        e.message_id AS last_id
 FROM trait_state AS s
 JOIN ({latest}
 ) AS e ON e.profile = s.profile AND e.pick = 1
 WHERE s.trait = {literal(m.trait)} AND {stale}"""
+
+
+def _number_text(value: str) -> str:
+    """A number sent as text, written alike by every engine when it is whole (``2.0`` and ``2``
+    are ``2``; engines print doubles differently)."""
+    number = f"TRY_CAST({value} AS DOUBLE)"
+    return (
+        f"CASE WHEN {number} = FLOOR({number}) AND ABS({number}) < 1e15 "
+        f"THEN CAST(CAST({number} AS BIGINT) AS VARCHAR) ELSE {value} END"
+    )
 
 
 _LATEST = "ts DESC NULLS LAST, seq DESC"
