@@ -676,7 +676,7 @@ def relations(
 
 def assemble(rows: Iterable[Sequence[Any]], pattern: str | None) -> tuple[Finding, ...]:
     """``audit_findings`` rows (in :data:`FINDING_COLUMNS` order, any row order) as findings,
-    sorted by kind, profiles and message ids."""
+    sorted by kind, profiles, message ids and detail (two stale traits share the messages)."""
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for row in rows:
         record = dict(zip(FINDING_COLUMNS, row, strict=True))
@@ -694,7 +694,10 @@ def assemble(rows: Iterable[Sequence[Any]], pattern: str | None) -> tuple[Findin
         detail, facts = _words(kind, head, listed, pattern)
         out.append(Finding(kind, listed["profile"], listed["message"], revenue, detail, facts))
     return tuple(
-        sorted(out, key=lambda f: (f.kind, f.profiles, tuple(m or "" for m in f.message_ids)))
+        sorted(
+            out,
+            key=lambda f: (f.kind, f.profiles, tuple(m or "" for m in f.message_ids), f.detail),
+        )
     )
 
 
