@@ -199,14 +199,13 @@ def _copy(source: str, stream: io.RawIOBase, document: bool, out: IO[bytes]) -> 
     buffered = io.BufferedReader(stream, 1 << 20)
     for block in reader.stream_blocks(source, buffered, MAX_LINE_BYTES, document):
         dropped += len(block.problems)
-        for line in block.data.split(b"\n"):
-            line = line.strip()
-            if not line:
-                continue
-            if _BAD in line:  # a byte invalid in the file's encoding: the line is not used
-                dropped += 1
-                continue
-            out.write(line + b"\n")
+        data = block.data  # blank lines (where problems were) are skipped by DuckDB
+        if _BAD in data:  # a byte invalid in the file's encoding: its line is not used
+            lines = data.split(b"\n")
+            kept = [line for line in lines if _BAD not in line]
+            dropped += len(lines) - len(kept)
+            data = b"\n".join(kept)
+        out.write(data if data.endswith(b"\n") else data + b"\n")
     return dropped
 
 
