@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from codegen.journeys.engine import Audit, Engine
+from codegen.plan import ir
 from codegen.pipeline import load_plan, load_plan_text
 
 from .conftest import CASES, ROOT, CliFn
@@ -167,6 +168,14 @@ def test_cli_reports_traits_in_text_and_json(cli: CliFn, tmp_path: Path) -> None
     }
     kinds = [f["kind"] for f in payload["findings"]]
     assert kinds.count("stale_trait") == 4
+    markdown = cli("audit", "--plan", str(TRAITS_PLAN), source, "--format", "markdown")
+    assert "## stale_trait (4)" in markdown.stdout
+    assert "| `favourite_colour` | no | 2 | 2 |" in markdown.stdout
+    assert "| `loyalty_tier` | yes | 0 | 0 |" in markdown.stdout
+
+
+def test_upkeep_spellings_are_the_upkeep_kinds() -> None:
+    assert set(get_args(ir.UpkeepName)) == {u.value for u in ir.Upkeep}
 
 
 BAD_MAINTAINED = {
