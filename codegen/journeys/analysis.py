@@ -7,6 +7,10 @@ What this module owns:
   loader per source (:func:`codegen.journeys.sql.load` from JSON logs in DuckDB,
   :mod:`codegen.journeys.warehouse` from Segment's warehouse tables,
   :mod:`codegen.journeys.spark` from logs in Spark);
+- the contract of ``message_values`` (:data:`VALUE_COLUMNS`), the traits of identify calls and
+  the properties maintained traits copy, one row per message and name, made by the same loaders
+  (:func:`codegen.journeys.sql.message_values`, :func:`codegen.journeys.warehouse.message_values`,
+  :func:`codegen.journeys.spark.values_query`);
 - the queries (:func:`relations`), each a portable ``SELECT``: no lists, no JSON functions, no
   ``getvariable``, no DuckDB-only joins. Parameters are inlined as literals made by
   :func:`codegen.journeys.sql.literal`; SQLGlot re-escapes them for each dialect;
@@ -126,10 +130,11 @@ _COMPARE_AS = {
 
 @dataclass(frozen=True)
 class TraitCheck:
-    """What the trait part of the audit needs: the loader made ``message_values``
-    (:data:`VALUE_COLUMNS`) holding the maintained traits of every identify and the properties
-    they copy; ``every_key``: it holds every trait key sent (logs), not only planned ones (a
-    warehouse, where traits are columns), so unplanned and unused traits can be counted."""
+    """What the trait part of the audit needs. The loader made ``message_values``
+    (:data:`VALUE_COLUMNS`) holding at least the maintained traits of every identify and the
+    properties they copy. ``every_key``: it holds every trait key sent, so unplanned and unused
+    traits can be counted (true of logs; a warehouse has traits as columns, and only planned
+    ones can be named)."""
 
     maintained: tuple[ir.Maintained, ...]
     every_key: bool
