@@ -11,8 +11,8 @@ from typing import Any, get_args
 import pytest
 
 from codegen.journeys.engine import Audit, Engine
-from codegen.plan import ir
 from codegen.pipeline import load_plan, load_plan_text
+from codegen.plan import ir
 
 from .conftest import CASES, ROOT, CliFn
 from .test_journeys import identify, log, track
