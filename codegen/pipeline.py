@@ -71,6 +71,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
     segments = audiences.segments(spec.segments)
     messages = MessageResolver(audiences).messages(spec.messages)
     commerce = r.commerce_keys(library, types, events, traits)  # may report plan/currency-locale
+    maintained = r.maintained(traits, events)
     if r.diagnostics:
         return None, r.diagnostics
     info = spec.plan
@@ -89,6 +90,7 @@ def resolve(spec: PlanFile, document: Document) -> tuple[ir.Plan | None, list[Di
         segments=segments,
         messages=messages,
         commerce=commerce,
+        maintained=maintained,
         source=document.file,
     )
     problems = codenames.check(plan, document.locate(("plan", "slug")))

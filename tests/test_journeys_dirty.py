@@ -185,6 +185,31 @@ def test_a_utf16_line_with_a_broken_character_is_counted(tmp_path: Path) -> None
     assert (result.totals["messages"], result.totals["unreadable"]) == (3, 1)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_broken_document_keeps_the_messages_before_the_break(
+    tmp_path: Path, encoding: str
+) -> None:
+    """Documents are read by validate's streaming reader (one reader): a document cut short
+    gives its whole messages and one unreadable message (it was all unreadable, counted as its
+    line count, when the audit parsed the whole text at once)."""
+    extra = track("Order Completed", "d4", "09:07", user="c_jane0002", order_id="O9")
+    text = json.dumps({"batch": [*DUPLICATES, extra]}, indent=2)
+    path = tmp_path / "cut.json"
+    path.write_bytes(text[: text.index('"d4"')].encode(encoding))
+    result = engine([str(path)]).audit()
+    assert (result.totals["messages"], result.totals["unreadable"]) == (3, 1)
+    assert [(f.kind, f.profiles) for f in result.findings] == [
+        ("duplicate_profile", ("c_jane0001", "c_jane0002"))
+    ]
+
+
+def test_a_one_line_array_of_messages_is_a_document(tmp_path: Path) -> None:
+    path = tmp_path / "compact.json"
+    path.write_text(json.dumps(DUPLICATES) + "\n")
+    result = engine([str(path)]).audit()
+    assert (result.totals["messages"], result.totals["unreadable"]) == (3, 0)
+
+
 def parquet(tmp_path: Path, select: str) -> str:
     source = log(tmp_path, DUPLICATES, "p.jsonl")
     target = tmp_path / "p.parquet"

@@ -50,4 +50,5 @@ def test_spark_finds_what_duckdb_finds(case: str, spark: Any, tmp_path: Path) ->
         engine.close()
     assert found.findings == expected.findings
     assert found.totals == expected.totals
+    assert found.traits == expected.traits
     assert found.totals["unreadable"] == 1

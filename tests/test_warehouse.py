@@ -24,6 +24,7 @@ from codegen.pipeline import load_plan, load_plan_text
 from . import pg_support
 from .conftest import CASES, ROOT, CliFn
 from .test_journeys import CLEAN, PHANTOM
+from .test_journeys_traits import MAINTAINED, TRAITS_PLAN
 
 GLOW = ROOT / "plans" / "glow_shop.yaml"
 JOURNEY_PLAN = CASES / "journeys" / "plan.yaml"
@@ -40,6 +41,7 @@ LOGS: dict[str, tuple[Path, list[dict[str, Any]]]] = {
     "simulate": (JOURNEY_PLAN, _messages(CASES / "journeys" / "simulate.jsonl")),
     "clean": (GLOW, CLEAN),
     "phantom": (GLOW, PHANTOM),
+    "maintained": (TRAITS_PLAN, MAINTAINED),
 }
 
 
@@ -107,6 +109,9 @@ def test_every_finding_kind_is_compared(tmp_path: Path) -> None:
         "late_event",
         "missing_email",
     }
+    plan_path, messages = LOGS["maintained"]
+    kinds = {f.kind for f in duckdb_audit(plan_path, messages, tmp_path).findings}
+    assert kinds == {"stale_trait"}
 
 
 @pytest.mark.parametrize("case", sorted(LOGS))

@@ -6,6 +6,7 @@ a wiki or read on GitHub as is. Plan text reaches the pages through the Markdown
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ class Row:
     description: str
     deprecated: str | None
     depth: int
+    maintained: str = ""  # traits: what keeps it current (``count of Order Completed``)
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
             "docs/traits.md.j2",
             options.templates,
             page="traits.md",
-            rows=rows(plan.traits, plan),
+            rows=trait_rows(plan),
             **common,
         ),
         "docs/dictionary.md": render(
@@ -215,6 +217,17 @@ def anchor(kind: str, name: str) -> str:
 
 
 # -- tables ------------------------------------------------------------------------------------
+
+
+def trait_rows(plan: ir.Plan) -> list[Row]:
+    """The traits' rows, each saying which events maintain it."""
+    out = []
+    for row in rows(plan.traits, plan):
+        maintained = plan.maintainer(row.name) if not row.depth else None
+        out.append(
+            dataclasses.replace(row, maintained=maintained.describe()) if maintained else row
+        )
+    return out
 
 
 def rows(

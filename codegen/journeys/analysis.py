@@ -7,6 +7,10 @@ What this module owns:
   loader per source (:func:`codegen.journeys.sql.load` from JSON logs in DuckDB,
   :mod:`codegen.journeys.warehouse` from Segment's warehouse tables,
   :mod:`codegen.journeys.spark` from logs in Spark);
+- the contract of ``message_values`` (:data:`VALUE_COLUMNS`), the traits of identify calls and
+  the properties maintained traits copy, one row per message and name, made by the same loaders
+  (:func:`codegen.journeys.sql.message_values`, :func:`codegen.journeys.warehouse.message_values`,
+  :func:`codegen.journeys.spark.values_query`);
 - the queries (:func:`relations`), each a portable ``SELECT``: no lists, no JSON functions, no
   ``getvariable``, no DuckDB-only joins. Parameters are inlined as literals made by
   :func:`codegen.journeys.sql.literal`; SQLGlot re-escapes them for each dialect;
@@ -24,7 +28,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
 from ..plan import ir
 from ..plan.profile_rules import ALIAS_MERGES, ANONYMOUS_MERGE
@@ -49,6 +53,13 @@ MESSAGE_COLUMNS = (
     "amount",  # DOUBLE: the first of the plan's money properties that is a finite number
 )
 
+VALUE_COLUMNS = (
+    "seq",  # the message, as in ``messages``
+    "source",  # 'traits' (of an identify) or 'properties' (of a track)
+    "name",  # the trait or property
+    "value",  # VARCHAR: the value as text, NULL for a JSON null
+)
+
 FIRST = 5  # message ids (and shared-id profiles) listed per finding
 LAST = 2147483647  # the order of an item listed after all others
 
@@ -63,6 +74,7 @@ FINDING_COLUMNS = (
     "message_count",
     "ts",
     "received_at",
+    "expected",
     "item",  # profile | message | event
     "ord",
     "item_value",
@@ -76,6 +88,7 @@ _HEAD_TYPES = {
     "message_count": "BIGINT",
     "ts": "TIMESTAMPTZ",
     "received_at": "TIMESTAMPTZ",
+    "expected": "VARCHAR",  # stale_trait: the value the events give (last_value)
 }
 
 
@@ -105,6 +118,62 @@ class Finding:
             "detail": self.detail,
             **({"facts": self.facts} if self.facts is not None else {}),
         }
+
+
+_COMPARE_AS = {
+    ir.Kind.INTEGER: "DOUBLE",
+    ir.Kind.NUMBER: "DOUBLE",
+    ir.Kind.DATETIME: "TIMESTAMPTZ",
+    ir.Kind.DATE: "DATE",
+}
+
+
+@dataclass(frozen=True)
+class TraitCheck:
+    """What the trait part of the audit needs. The loader made ``message_values``
+    (:data:`VALUE_COLUMNS`) holding at least the maintained traits of every identify and the
+    properties they copy. ``every_key``: it holds every trait key sent, so unplanned and unused
+    traits can be counted (true of logs; a warehouse has traits as columns, and only planned
+    ones can be named)."""
+
+    maintained: tuple[ir.Maintained, ...]
+    every_key: bool
+    casts: tuple[tuple[str, str], ...] = ()  # trait -> SQL type its values compare as
+
+    @classmethod
+    def of(cls, plan: ir.Plan, every_key: bool) -> TraitCheck:
+        casts = []
+        for m in plan.maintained:
+            trait = plan.trait(m.trait)
+            cast = _COMPARE_AS.get(trait.type.kind) if trait else None
+            if cast:
+                casts.append((m.trait, cast))
+        return cls(plan.maintained, every_key, tuple(casts))
+
+
+@dataclass(frozen=True)
+class TraitUsage:
+    """Traits sent in identify that the plan does not declare (with how many messages and
+    profiles sent each), and planned traits no identify sent."""
+
+    unplanned: tuple[tuple[str, int, int], ...]
+    unused: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "unplanned": [{"trait": t, "messages": m, "profiles": p} for t, m, p in self.unplanned],
+            "unused": list(self.unused),
+        }
+
+
+def trait_usage(rows: Iterable[Sequence[Any]], planned: Iterable[str]) -> TraitUsage:
+    """``trait_usage`` rows (trait, messages, profiles) split against the plan's traits."""
+    planned = set(planned)
+    sent = {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
+    return TraitUsage(
+        tuple((t, *sent[t]) for t in sorted(set(sent) - planned)),
+        tuple(sorted(planned - set(sent))),
+    )
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -186,7 +255,12 @@ def _head(name: str, source: str, **columns: str) -> Relation:
     return Relation(name, f"SELECT {', '.join(selects)}, {keys}\n{source}")
 
 
-def findings(roles: Roles, user_id_pattern: str | None, suppression: ir.Window) -> list[Relation]:
+def findings(
+    roles: Roles,
+    user_id_pattern: str | None,
+    suppression: ir.Window,
+    traits: TraitCheck | None = None,
+) -> list[Relation]:
     out = [
         # One row per (message, id) for every cart, checkout and purchase carrying an id.
         Relation(
@@ -215,6 +289,8 @@ HAVING count(DISTINCT profile) > {SHARED_ID_PROFILES}""",
     ]
     out += _phantom() + _shared() + _unstitched() + _duplicates()
     out += _email_as_user_id(user_id_pattern) + _late(suppression) + _missing_email()
+    if traits is not None:
+        out += _stale(traits.maintained, dict(traits.casts))
     kinds = [r.name.removesuffix("_heads") for r in out if r.name.endswith("_heads")]
     head = ", ".join(f"h.{c}" for c in ("finding", *_HEAD_TYPES))
     out.append(
@@ -228,6 +304,8 @@ HAVING count(DISTINCT profile) > {SHARED_ID_PROFILES}""",
         )
     )
     out.append(Relation("audit_totals", _TOTALS))
+    if traits is not None and traits.every_key:
+        out.append(Relation("trait_usage", _TRAIT_USAGE))
     return out
 
 
@@ -439,6 +517,126 @@ def _missing_email() -> list[Relation]:
     )
 
 
+def _stale(maintained: Sequence[ir.Maintained], casts: dict[str, str]) -> list[Relation]:
+    # stale_trait: a trait maintained by events, behind the person's events at the end of the log
+    if not maintained:
+        return []
+    names = ", ".join(literal(m.trait) for m in maintained)
+    state = Relation(
+        "trait_state",
+        f"""
+-- The trait as the person has it: the last identify (in log order) that sent it
+SELECT profile, trait, value, message_id FROM (
+  SELECT r.profile, v.name AS trait, v.value, r.message_id,
+         ROW_NUMBER() OVER (PARTITION BY r.profile, v.name ORDER BY r.seq DESC) AS pick
+  FROM message_values AS v JOIN resolved AS r ON r.seq = v.seq
+  WHERE v.source = 'traits' AND r.type = 'identify' AND v.name IN ({names})
+) AS ranked
+WHERE pick = 1""",
+    )
+    checks = Relation(
+        "stale_checks",
+        "\nUNION ALL\n".join(_stale_check(m, casts.get(m.trait)) for m in maintained),
+    )
+    heads = _head(
+        "stale_trait_heads",
+        "FROM stale_checks",
+        finding="DENSE_RANK() OVER (ORDER BY trait, profile)",
+        note="trait",
+        key_kind="upkeep",
+        key_value="value",
+        message_count="events",
+        ts="last_ts",
+        received_at="trait_ts",
+        expected="expected",
+        keys="trait, profile, event, set_id, last_id",
+    )
+    items = Relation(
+        "stale_trait_items",
+        """
+SELECT finding, 'profile' AS item, 1 AS ord, profile AS item_value FROM stale_trait_heads
+UNION ALL
+SELECT finding, 'event', 1, event FROM stale_trait_heads
+UNION ALL
+SELECT finding, 'message', 1, set_id FROM stale_trait_heads
+UNION ALL
+SELECT finding, 'message', 2, last_id FROM stale_trait_heads""",
+    )
+    return [state, checks, heads, items]
+
+
+def _stale_check(m: ir.Maintained, cast: str | None) -> str:
+    """The profiles whose trait ``m.trait`` is behind their ``m.event`` events: one row each,
+    with the trait's value, the count and time of the events and the latest event's value."""
+    value = "CAST(NULL AS VARCHAR)"
+    source = f"FROM resolved WHERE type = 'track' AND event = {literal(m.event)}"
+    if m.upkeep is ir.Upkeep.LAST_VALUE:
+        # the latest event carrying the property gives the value
+        value = "value"
+        source = f"""FROM (
+    SELECT r.profile, r.message_id, r.ts, r.seq, v.value
+    FROM resolved AS r LEFT JOIN message_values AS v
+      ON v.seq = r.seq AND v.source = 'properties' AND v.name = {literal(m.property)}
+    WHERE r.type = 'track' AND r.event = {literal(m.event)}) AS r"""
+    latest = f"""
+  SELECT profile, message_id, ts, seq, {value} AS value,
+         count(*) OVER (PARTITION BY profile) AS events,
+         ROW_NUMBER() OVER (PARTITION BY profile ORDER BY {_LATEST}) AS pick
+  {source}"""
+    if m.upkeep is ir.Upkeep.LAST_VALUE:
+        latest = f"""
+  SELECT profile, message_id, ts, value, events,
+         ROW_NUMBER() OVER (PARTITION BY profile, value IS NULL ORDER BY {_LATEST}) AS pick
+  FROM ({latest}) AS carried"""
+    trait_ts = "CAST(NULL AS TIMESTAMPTZ)"
+    expected = "CAST(NULL AS VARCHAR)"
+    match m.upkeep:
+        case ir.Upkeep.COUNT:
+            stale = "TRY_CAST(s.value AS DOUBLE) < e.events"
+        case ir.Upkeep.LAST_TIMESTAMP:
+            trait_ts = "TRY_CAST(s.value AS TIMESTAMPTZ)"
+            stale = f"e.ts > {trait_ts}"
+        case ir.Upkeep.LAST_VALUE:
+            expected = "e.value"
+            had, says = ("s.value", "e.value")
+            if cast:  # compared as numbers or times: 3 is 3.0
+                had, says = f"TRY_CAST({had} AS {cast})", f"TRY_CAST({says} AS {cast})"
+            stale = f"e.value IS NOT NULL AND {had} <> {says}"
+        case unreachable:
+            assert_never(unreachable)
+    if cast == "DOUBLE" and m.upkeep is ir.Upkeep.LAST_VALUE:
+        expected = _number_text(expected)
+    value = _number_text("s.value") if cast == "DOUBLE" else "s.value"
+    return f"""
+SELECT {literal(m.trait)} AS trait, {literal(m.upkeep.value)} AS upkeep,
+       {literal(m.event)} AS event, s.profile, {value} AS value, s.message_id AS set_id,
+       e.events, e.ts AS last_ts, {trait_ts} AS trait_ts, {expected} AS expected,
+       e.message_id AS last_id
+FROM trait_state AS s
+JOIN ({latest}
+) AS e ON e.profile = s.profile AND e.pick = 1
+WHERE s.trait = {literal(m.trait)} AND {stale}"""
+
+
+def _number_text(value: str) -> str:
+    """A number sent as text, written alike by every engine when it is whole (``2.0`` and ``2``
+    are ``2``; engines print doubles differently)."""
+    number = f"TRY_CAST({value} AS DOUBLE)"
+    return (
+        f"CASE WHEN {number} = FLOOR({number}) AND ABS({number}) < 1e15 "
+        f"THEN CAST(CAST({number} AS BIGINT) AS VARCHAR) ELSE {value} END"
+    )
+
+
+_LATEST = "ts DESC NULLS LAST, seq DESC"
+
+_TRAIT_USAGE = """
+SELECT v.name AS trait, count(*) AS messages, count(DISTINCT r.profile) AS profiles
+FROM message_values AS v JOIN resolved AS r ON r.seq = v.seq
+WHERE v.source = 'traits' AND r.type = 'identify'
+GROUP BY v.name"""
+
+
 _TOTALS = """
 SELECT
   (SELECT count(*) FROM messages) AS messages,
@@ -467,10 +665,15 @@ TOTAL_NAMES = (
 
 
 def relations(
-    roles: Roles, user_id_pattern: str | None, suppression: ir.Window, as_of: datetime | None
+    roles: Roles,
+    user_id_pattern: str | None,
+    suppression: ir.Window,
+    as_of: datetime | None,
+    traits: TraitCheck | None = None,
 ) -> list[Relation]:
-    """The whole audit after loading: identities, then findings and totals."""
-    return identities(roles, as_of) + findings(roles, user_id_pattern, suppression)
+    """The whole audit after loading: identities, then findings and totals (and the traits,
+    when the loader made ``message_values``)."""
+    return identities(roles, as_of) + findings(roles, user_id_pattern, suppression, traits)
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -478,7 +681,7 @@ def relations(
 
 def assemble(rows: Iterable[Sequence[Any]], pattern: str | None) -> tuple[Finding, ...]:
     """``audit_findings`` rows (in :data:`FINDING_COLUMNS` order, any row order) as findings,
-    sorted by kind, profiles and message ids."""
+    sorted by kind, profiles, message ids and detail (two stale traits share the messages)."""
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for row in rows:
         record = dict(zip(FINDING_COLUMNS, row, strict=True))
@@ -496,7 +699,10 @@ def assemble(rows: Iterable[Sequence[Any]], pattern: str | None) -> tuple[Findin
         detail, facts = _words(kind, head, listed, pattern)
         out.append(Finding(kind, listed["profile"], listed["message"], revenue, detail, facts))
     return tuple(
-        sorted(out, key=lambda f: (f.kind, f.profiles, tuple(m or "" for m in f.message_ids)))
+        sorted(
+            out,
+            key=lambda f: (f.kind, f.profiles, tuple(m or "" for m in f.message_ids), f.detail),
+        )
     )
 
 
@@ -537,8 +743,24 @@ def _words(
         return f"userId does not match {pattern}", None
     if kind == "late_event":
         return f"received {duration(head['received_at'] - head['ts'])} after it happened", None
+    if kind == "stale_trait":
+        return _stale_words(head, listed["event"][0])
     assert kind == "missing_email", kind
     return "reached checkout with no email trait", None
+
+
+def _stale_words(head: dict[str, Any], event: str) -> tuple[str, dict[str, Any]]:
+    trait, upkeep, value = head["note"], head["key_kind"], head["key_value"]
+    events = int(head["message_count"])
+    facts = {"trait": trait, "as": upkeep, "event": event, "value": value, "events": events}
+    if upkeep == "count":
+        said = f"the log has {events} {event} event{'s' * (events != 1)}"
+    elif upkeep == "last_timestamp":
+        said = f"the last {event} is {duration(head['ts'] - head['received_at'])} later"
+    else:
+        facts["expected"] = head["expected"]
+        said = f"the last {event} says {head['expected']}"
+    return f"{trait} is {value} but {said}", facts
 
 
 def duration(delta: Any) -> str:

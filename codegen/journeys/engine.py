@@ -24,6 +24,7 @@ class Audit:
     totals: dict[str, float]
     notes: tuple[str, ...]
     suppression: ir.Window
+    traits: analysis.TraitUsage | None = None  # None: the source cannot tell (a warehouse)
 
     @property
     def stitched_share(self) -> float:
@@ -134,11 +135,13 @@ class Engine:
         script.parameters["suppression"] = sql.interval(self.suppression)
         if load:
             sources = self.sources if standalone else [*self.inputs.jsonl, *self.inputs.parquet]
-            sql.load(script, sources, self.roles, self.filters)
+            sql.load(script, sources, self.roles, self.filters, self.plan.maintained)
+            sql.message_values(script, self.plan.maintained)
         relations = analysis.identities(self.roles, at)
         if audit:
             pattern = self.plan.identity.user_id_pattern
-            relations += analysis.findings(self.roles, pattern, self.suppression)
+            traits = analysis.TraitCheck.of(self.plan, every_key=True)
+            relations += analysis.findings(self.roles, pattern, self.suppression, traits)
         script.statements += [
             f"CREATE OR REPLACE TEMP TABLE {r.name} AS\n{r.query.strip()}" for r in relations
         ]
@@ -169,7 +172,9 @@ class Engine:
             "SELECT * FROM audit_totals, (SELECT unreadable FROM input_stats)"
         ).fetchone()
         totals = totals_dict(row or (), self.inputs.unreadable)
-        return Audit(findings, totals, tuple(self.notes), self.suppression)
+        usage = self.connection.execute("SELECT * FROM trait_usage").fetchall()
+        traits = analysis.trait_usage(usage, (t.name for t in self.plan.traits))
+        return Audit(findings, totals, tuple(self.notes), self.suppression, traits)
 
     def simulate(self, at: datetime | None) -> Simulation:
         # Phantom abandoners come from the whole log: a purchase that lands after `at` on

@@ -10,23 +10,28 @@ DuckDB never sees a path the user typed: each file is linked into the temporary 
 ``0.jsonl``, ``1.jsonl.gz``, ``2.parquet``..., so a file named ``*.jsonl`` is not a glob and a
 path starting with ``http://`` is not a URL.
 
-Lines that cannot be decoded here are counted (``unreadable``); lines that are not JSON objects
-are counted by the SQL. (``codegen.validate`` has its own reader of the same formats; the two
-should become one module.)
+What is not handed to DuckDB as is goes through validate's reader
+(:func:`codegen.validate.inputs.stream_blocks`), decoded to UTF-8 first: the one reader of JSON
+Lines and of documents, which streams a document (ijson) in bounded memory. What this module
+adds is what DuckDB needs: sniffing encodings and the file links. Lines that cannot be decoded,
+and messages that reader refuses (not JSON, over the size limit), are counted (``unreadable``);
+lines that are not JSON objects are counted by the SQL.
 """
 
 from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
+from ..validate import inputs as reader
 from .sql import JourneyError
 
 HEAD = 4096
@@ -104,15 +109,12 @@ def prepare(sources: Sequence[str], folder: Path) -> Inputs:
                 )
                 continue
             target = folder / f"{i}.jsonl"
-            with _open(path, compressed) as stream, target.open("w", encoding="utf-8") as out:
-                if document:
-                    unreadable += _document(stream, encoding, out, source)
-                else:
-                    unreadable += _transcode(stream, encoding, out)
+            with _open(path, compressed) as stream, target.open("wb") as out:
+                unreadable += _copy(source, _Decoded(stream, encoding), document, out)
             jsonl.append(str(target))
             what = "a JSON document" if document else "JSON Lines"
             notes.append(f"{source}: read as {what} in {encoding}{', gzip' if compressed else ''}")
-        except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        except (OSError, EOFError, gzip.BadGzipFile, reader.InputError) as exc:
             raise JourneyError(f"cannot read {source}: {exc}") from None
     return Inputs(tuple(jsonl), tuple(parquet), unreadable, tuple(notes))
 
@@ -158,43 +160,53 @@ def _link(path: Path, target: Path) -> str:
     return str(target)
 
 
-def _lines(stream: IO[bytes], encoding: str) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    pending = ""
-    while chunk := stream.read(1 << 20):
-        pending += decoder.decode(chunk)
-        *whole, pending = pending.split("\n")
-        yield from whole
-    pending += decoder.decode(b"", final=True)
-    if pending:
-        yield pending
+# DuckDB reads a JSON value up to 16 MB by default: a longer line is unreadable there too.
+MAX_LINE_BYTES = 16 << 20
+_BAD = "\ufffd".encode()
 
 
-def _transcode(stream: IO[bytes], encoding: str, out: IO[str]) -> int:
-    """Copy as UTF-8 JSON Lines; a line with bytes invalid in its encoding is dropped, counted."""
+class _Decoded(io.RawIOBase):
+    """A stream in ``encoding`` read as UTF-8 without its byte order mark; a byte invalid in its
+    encoding becomes U+FFFD."""
+
+    def __init__(self, stream: IO[bytes], encoding: str) -> None:
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self.pending = b""
+        self.done = False
+        self.started = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self.pending and not self.done:
+            chunk = self.stream.read(1 << 20)
+            self.done = not chunk
+            text = self.decoder.decode(chunk, final=self.done)
+            if not self.started and text:
+                text, self.started = text.removeprefix("\ufeff"), True
+            self.pending = text.encode()
+        size = min(len(buffer), len(self.pending))
+        buffer[:size], self.pending = self.pending[:size], self.pending[size:]
+        return size
+
+
+def _copy(source: str, stream: io.RawIOBase, document: bool, out: IO[bytes]) -> int:
+    """The messages of ``stream`` as UTF-8 JSON Lines, through validate's reader; returns the
+    lines (or document messages) dropped: undecodable, not JSON, or over the size limit."""
     dropped = 0
-    for line in _lines(stream, encoding):
-        line = line.strip().lstrip("\ufeff")
-        if not line:
-            continue
-        if "\ufffd" in line:
-            dropped += 1
-            continue
-        out.write(line + "\n")
+    buffered = io.BufferedReader(stream, 1 << 20)
+    for block in reader.stream_blocks(source, buffered, MAX_LINE_BYTES, document):
+        dropped += len(block.problems)
+        data = block.data  # blank lines (where problems were) are skipped by DuckDB
+        if _BAD in data:  # a byte invalid in the file's encoding: its line is not used
+            lines = data.split(b"\n")
+            kept = [line for line in lines if _BAD not in line]
+            dropped += len(lines) - len(kept)
+            data = b"\n".join(kept)
+        out.write(data if data.endswith(b"\n") else data + b"\n")
     return dropped
-
-
-def _document(stream: IO[bytes], encoding: str, out: IO[str], source: str) -> int:
-    """One JSON document: an array of messages, or one object (a batch export). Unreadable as a
-    whole, it counts as one unreadable line (the file is named in the error note)."""
-    text = "\n".join(_lines(stream, encoding)).lstrip("\ufeff")
-    try:
-        document: Any = json.loads(text)
-    except ValueError:
-        return max(1, sum(1 for line in text.splitlines() if line.strip()))
-    for message in document if isinstance(document, list) else [document]:
-        out.write(json.dumps(message, ensure_ascii=False) + "\n")
-    return 0
 
 
 def check_parquet(connection: Any, files: Sequence[str], names: Sequence[str]) -> None:

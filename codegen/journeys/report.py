@@ -18,6 +18,7 @@ KINDS = (
     "email_as_user_id",
     "late_event",
     "missing_email",
+    "stale_trait",
 )
 SHOWN = 20
 
@@ -45,6 +46,7 @@ def audit_json(audit: Audit) -> str:
             "suppression_window": str(audit.suppression),
             "notes": list(audit.notes),
             "findings": [f.as_dict() for f in audit.findings],
+            "traits": audit.traits.as_dict() if audit.traits else None,
         }
     )
 
@@ -85,8 +87,25 @@ def audit_text(audit: Audit) -> str:
             )
         if len(found) > SHOWN:
             lines.append(f"  ... {len(found) - SHOWN:,} more {kind} (--format json for all)")
+    lines += _trait_lines(audit)
     lines += [f"note: {n}" for n in audit.notes]
     return "\n".join(lines)
+
+
+def _trait_lines(audit: Audit) -> list[str]:
+    usage = audit.traits
+    if usage is None:
+        return ["traits: not counted (the source keeps only planned traits)"]
+    lines = [f"unplanned traits (sent, not in the plan): {len(usage.unplanned):,}"]
+    lines += [
+        f"  {trait}: {messages:,} message{'s' * (messages != 1)}, "
+        f"{profiles:,} profile{'s' * (profiles != 1)}"
+        for trait, messages, profiles in usage.unplanned[:SHOWN]
+    ]
+    if len(usage.unplanned) > SHOWN:
+        lines.append(f"  ... {len(usage.unplanned) - SHOWN:,} more (--format json for all)")
+    unused = f"unused traits (planned, never sent): {len(usage.unused):,}"
+    return [*lines, unused + (f": {', '.join(usage.unused)}" if usage.unused else "")]
 
 
 def audit_markdown(audit: Audit, plan_name: str) -> str:
@@ -106,6 +125,12 @@ def audit_markdown(audit: Audit, plan_name: str) -> str:
                 f"{', '.join(md_code(m) for m in f.message_ids)} | "
                 f"{f'{f.revenue:,.2f}' if f.revenue else ' '} | {md_cell(f.detail)} |"
             )
+        lines.append("")
+    if audit.traits is not None:
+        lines += ["## Traits", "", "| Trait | Planned | Messages | Profiles |"]
+        lines += ["| --- | --- | --- | --- |"]
+        lines += [f"| {md_code(t)} | no | {m:,} | {p:,} |" for t, m, p in audit.traits.unplanned]
+        lines += [f"| {md_code(t)} | yes | 0 | 0 |" for t in audit.traits.unused]
         lines.append("")
     lines += [f"- {md(n)}" for n in audit.notes]
     return "\n".join(lines).rstrip() + "\n"

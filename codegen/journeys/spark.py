@@ -91,6 +91,26 @@ SELECT named_struct('file', file, 'line', line, 'pos', pos) AS seq,
 FROM expanded WHERE usable"""
 
 
+def values_query(plan: ir.Plan) -> str:
+    """``message_values`` in Spark SQL: every trait of every identify (a map of strings: Spark
+    writes a number or an object as its JSON text), and the properties maintained traits copy."""
+    seq = "named_struct('file', file, 'line', line, 'pos', pos)"
+    parts = [f"""
+SELECT {seq} AS seq, 'traits' AS source, t.name, t.value
+FROM expanded
+LATERAL VIEW explode(from_json(get_json_object(json, '$.traits'), 'map<string,string>'))
+  t AS name, value
+WHERE usable AND get_json_object(json, '$.type') = 'identify'"""]
+    copied = {(m.event, m.property) for m in plan.maintained if m.property is not None}
+    for event, prop in sorted(copied):
+        parts.append(f"""
+SELECT {seq}, 'properties', {_string(prop)}, get_json_object(json, {_path('properties', prop)})
+FROM expanded
+WHERE usable AND get_json_object(json, '$.event') = {_string(event)}
+  AND coalesce(get_json_object(json, '$.type'), 'track') = 'track'""")
+    return "\nUNION ALL".join(parts)
+
+
 EXPANDED = """
 SELECT file, line, pos, json, coalesce(json_object_keys(json) IS NOT NULL, FALSE) AS usable
 FROM raw
@@ -158,7 +178,7 @@ class SparkEngine:
     def _run(self, relations: Sequence[analysis.Relation]) -> None:
         for relation in relations:
             query = relation.query
-            if relation.name != "messages":
+            if relation.name not in ("messages", "message_values"):
                 query = translate(query, Dialect.spark, pretty=False)[0]
             # Every relation materialised with its lineage cut: as views (or cached tables),
             # Spark's plans would nest the whole chain and grow with every reuse (out of
@@ -171,12 +191,15 @@ class SparkEngine:
         try:
             self._load()
             pattern = self.plan.identity.user_id_pattern
+            traits = analysis.TraitCheck.of(self.plan, every_key=True)
             self._run(
                 [
                     analysis.Relation("messages", messages_query(self.roles)),
-                    *analysis.relations(self.roles, pattern, self.suppression, None),
+                    analysis.Relation("message_values", values_query(self.plan)),
+                    *analysis.relations(self.roles, pattern, self.suppression, None, traits),
                 ]
             )
+            usage = [tuple(r) for r in self.spark.sql("SELECT * FROM trait_usage").collect()]
             columns = ", ".join(analysis.FINDING_COLUMNS)
             rows = self.spark.sql(f"SELECT {columns} FROM audit_findings").collect()
             unreadable = self.spark.sql("SELECT count(*) FROM expanded WHERE NOT usable")
@@ -193,6 +216,7 @@ class SparkEngine:
             totals_dict((*totals, count), self.inputs.unreadable),
             tuple(self.notes),
             self.suppression,
+            analysis.trait_usage(usage, (t.name for t in self.plan.traits)),
         )
 
     def close(self) -> None:

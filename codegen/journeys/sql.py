@@ -112,7 +112,11 @@ def sources_parameter(sources: Sequence[str]) -> tuple[str, str]:
 
 
 def load(
-    script: Script, sources: Sequence[str], roles: Roles, filters: Sequence[FilterColumn]
+    script: Script,
+    sources: Sequence[str],
+    roles: Roles,
+    filters: Sequence[FilterColumn],
+    maintained: Sequence[ir.Maintained] = (),
 ) -> None:
     json_files, parquet = sources_parameter(sources)
     script.parameters["json_sources"] = json_files
@@ -161,6 +165,13 @@ def load(
     extra = "".join(
         f",\n  json_extract_string(json, {c.path_literal}) AS {c.name}" for c in filters
     )
+    copied = sorted({m.event for m in maintained if m.upkeep is ir.Upkeep.LAST_VALUE})
+    if copied:  # the properties of the events whose values traits copy (message_values)
+        events = ", ".join(literal(e) for e in copied)
+        extra += (
+            f",\n  CASE WHEN v[2] IN ({events}) THEN json_extract(json, '$.properties') END "
+            "AS properties"
+        )
     script.statements.append(f"""
 CREATE OR REPLACE TEMP TABLE messages_in AS
 WITH raw AS (
@@ -202,6 +213,24 @@ FROM extracted""")
         "SELECT rowid + 1 AS seq, * EXCLUDE (usable) FROM messages_in WHERE usable"
     )
     script.statements.append("DROP TABLE messages_in")
+
+
+def message_values(script: Script, maintained: Sequence[ir.Maintained]) -> None:
+    """``message_values`` (:data:`codegen.journeys.analysis.VALUE_COLUMNS`): every trait key of
+    every identify, and the properties that maintained traits copy."""
+    key = "'$.\"' || replace(replace(name, '\\', '\\\\'), '\"', '\\\"') || '\"'"
+    parts = [f"""
+SELECT seq, 'traits' AS source, name, json_extract_string(traits, {key}) AS value
+FROM (SELECT seq, traits, unnest(json_keys(traits)) AS name FROM messages
+      WHERE type = 'identify' AND json_type(traits) = 'OBJECT') AS keyed"""]
+    copied = {(m.event, m.property) for m in maintained if m.upkeep is ir.Upkeep.LAST_VALUE}
+    for event, prop in sorted((e, p) for e, p in copied if p is not None):
+        parts.append(f"""
+SELECT seq, 'properties', {literal(prop)}, json_extract_string(properties, {json_path([prop])})
+FROM messages WHERE type = 'track' AND event = {literal(event)}""")
+    script.statements.append(
+        "CREATE OR REPLACE TEMP TABLE message_values AS" + "\nUNION ALL".join(parts)
+    )
 
 
 SHARED_ID_PROFILES = 5

@@ -144,14 +144,47 @@ def messages(plan: ir.Plan, event_roles: Roles, schema: str | None) -> analysis.
     )
 
 
+def message_values(plan: ir.Plan, schema: str | None) -> analysis.Relation:
+    """``message_values`` of the maintained traits (columns of ``identifies``) and of the
+    properties they copy (columns of the event's table), joined to ``messages`` by message id.
+    A NULL column is a trait not sent: a warehouse cannot tell it from a trait cleared with
+    ``null``, so a cleared maintained trait keeps its previous value here."""
+    parts = []
+    for trait in sorted({m.trait for m in plan.maintained}):
+        column = table_name(trait)
+        parts.append(
+            f"SELECT m.seq, 'traits' AS source, {literal(trait)} AS name, "
+            f"CAST(t.{column} AS VARCHAR) AS value\n"
+            f"  FROM {_table(schema, 'identifies')} AS t JOIN messages AS m\n"
+            "    ON m.type = 'identify' AND m.message_id = CAST(t.id AS VARCHAR)\n"
+            f"  WHERE t.{column} IS NOT NULL"
+        )
+    copied = {(m.event, m.property) for m in plan.maintained if m.property is not None}
+    for event, prop in sorted(copied):
+        column = table_name(prop)
+        parts.append(
+            f"SELECT m.seq, 'properties', {literal(prop)}, CAST(t.{column} AS VARCHAR)\n"
+            f"  FROM {_table(schema, table_name(event))} AS t JOIN messages AS m\n"
+            f"    ON m.type = 'track' AND m.event = {literal(event)}\n"
+            "    AND m.message_id = CAST(t.id AS VARCHAR)"
+        )
+    return analysis.Relation("message_values", "\nUNION ALL\n".join(parts))
+
+
 def audit_relations(
     plan: ir.Plan, schema: str | None, suppression: ir.Window
 ) -> list[analysis.Relation]:
+    """The loader, then the audit. Traits are columns here: only the planned ones can be
+    named, so unplanned and unused traits are not counted (``trait_usage`` is left out)."""
     event_roles = roles(plan)
-    return [
-        messages(plan, event_roles, schema_name(schema)),
-        *analysis.relations(event_roles, plan.identity.user_id_pattern, suppression, None),
-    ]
+    schema = schema_name(schema)
+    loaded = [messages(plan, event_roles, schema)]
+    traits = None
+    if plan.maintained:
+        loaded.append(message_values(plan, schema))
+        traits = analysis.TraitCheck.of(plan, every_key=False)
+    pattern = plan.identity.user_id_pattern
+    return [*loaded, *analysis.relations(event_roles, pattern, suppression, None, traits)]
 
 
 FINDINGS_SELECT = (

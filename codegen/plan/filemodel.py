@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from . import commerce
 from .diagnostics import Diagnostic, Level, Path
-from .ir import RoleName
+from .ir import RoleName, UpkeepName
 from .loader import Document
 from .suggest import closest
 
@@ -141,6 +141,28 @@ class PropertySpec(_Documented):
     )
 
 
+class MaintainedBySpec(_Model):
+    """The event that keeps a trait current: the audit reports people whose trait lags."""
+
+    event: str = Field(description="The track event that changes the trait.")
+    as_: UpkeepName = Field(
+        alias="as",
+        description="count: how many of the event; last_timestamp: when the latest one "
+        "happened; last_value: `property` of the latest one.",
+    )
+    property: str | None = Field(
+        None, description="For `as: last_value`: the event property the trait copies."
+    )
+
+
+class TraitSpec(PropertySpec):
+    """A trait: a property of identify, which events may maintain."""
+
+    maintained_by: MaintainedBySpec | None = Field(
+        None, description="Derived from events, e.g. {event: Order Completed, as: count}."
+    )
+
+
 class TypeSpec(_Documented):
     """A reusable object type (line items, addresses), generated once and referenced."""
 
@@ -252,7 +274,7 @@ class PlanFile(_Model):
     )
     types: dict[str, TypeSpec] = Field(default_factory=dict, description="Reusable object types.")
     events: dict[str, EventSpec] = Field(description="Track events by exact wire name.")
-    traits: dict[str, PropertySpec] = Field(
+    traits: dict[str, TraitSpec] = Field(
         default_factory=dict, description="identify() traits: Customer.io person attributes."
     )
     segments: dict[str, SegmentSpec] = Field(default_factory=dict)

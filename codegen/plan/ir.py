@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, assert_never
 
 from .diagnostics import Location
 
@@ -139,6 +139,41 @@ class Role(enum.Enum):
 
 # The spelling of a role in the plan file (``role:``); equal to the values of Role (tested).
 RoleName = Literal["purchase", "checkout", "cart", "other"]
+
+
+class Upkeep(enum.Enum):
+    """How events maintain a trait (``maintained_by.as``); the audit checks each kind."""
+
+    COUNT = "count"  # how many of the event the person sent
+    LAST_TIMESTAMP = "last_timestamp"  # the time of the person's latest event
+    LAST_VALUE = "last_value"  # a property of the person's latest event carrying it
+
+
+# The spelling of an upkeep in the plan file; equal to the values of Upkeep (tested).
+UpkeepName = Literal["count", "last_timestamp", "last_value"]
+
+
+@dataclass(frozen=True)
+class Maintained:
+    """A trait the plan derives from events: whoever sends the event must keep it current."""
+
+    trait: str
+    event: str
+    upkeep: Upkeep
+    property: str | None = None  # for LAST_VALUE: the event's property holding the value
+    location: Location = field(default=_NOWHERE, compare=False, repr=False)
+
+    def describe(self) -> str:
+        """``count of Order Completed``, ``status of the last Subscription Changed``."""
+        match self.upkeep:
+            case Upkeep.COUNT:
+                return f"count of {self.event}"
+            case Upkeep.LAST_TIMESTAMP:
+                return f"time of the last {self.event}"
+            case Upkeep.LAST_VALUE:
+                return f"{self.property} of the last {self.event}"
+            case unreachable:
+                assert_never(unreachable)
 
 
 @dataclass(frozen=True)
@@ -325,6 +360,7 @@ class Plan:
     segments: tuple[Segment, ...]
     messages: tuple[Message, ...]
     commerce: CommerceKeys = CommerceKeys()
+    maintained: tuple[Maintained, ...] = ()  # traits derived from events, by trait name
     source: str = field(default="", compare=False)
 
     def event(self, name: str) -> Event | None:
@@ -338,3 +374,6 @@ class Plan:
 
     def trait(self, name: str) -> Field | None:
         return next((t for t in self.traits if t.name == name), None)
+
+    def maintainer(self, trait: str) -> Maintained | None:
+        return next((m for m in self.maintained if m.trait == trait), None)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 from . import commerce, constraints, formats, ir
 from .diagnostics import Diagnostic, Level, Path
-from .filemodel import EventSpec, PlanFile, PropertySpec, TypeSpec
+from .filemodel import EventSpec, MaintainedBySpec, PlanFile, PropertySpec, TypeSpec
 from .loader import Document
 from .names import event_code_name, python_name
 from .suggest import did_you_mean
@@ -399,6 +399,72 @@ class Resolver:
         for type_name in sorted(edges):
             visit(type_name, [])
 
+    def maintained(
+        self, traits: tuple[ir.Field, ...], events: tuple[ir.Event, ...]
+    ) -> tuple[ir.Maintained, ...]:
+        """Every ``maintained_by`` of a trait, checked against the events and the trait type."""
+        by_name = {e.name: e for e in events}
+        out = []
+        for trait in traits:
+            spec = self.spec.traits[trait.name].maintained_by
+            if spec is not None:
+                path = ("traits", trait.name, "maintained_by")
+                found = self._maintained(trait, spec, by_name, path)
+                if found is not None:
+                    out.append(found)
+        return tuple(sorted(out, key=lambda m: m.trait))
+
+    def _maintained(
+        self, trait: ir.Field, spec: MaintainedBySpec, events: dict[str, ir.Event], path: Path
+    ) -> ir.Maintained | None:
+        event = events.get(spec.event)
+        if event is None:
+            self.error(
+                (*path, "event"),
+                "maintained/unknown-event",
+                f"`{spec.event}` is not a planned event",
+                did_you_mean(spec.event, events) or "name an event listed under `events:`",
+            )
+            return None
+        upkeep = ir.Upkeep(spec.as_)
+        if (upkeep is ir.Upkeep.LAST_VALUE) != (spec.property is not None):
+            needs = upkeep is ir.Upkeep.LAST_VALUE
+            self.error(
+                (*path, "as" if needs else "property"),
+                "maintained/property",
+                f"`as: {spec.as_}` {'needs' if needs else 'takes no'} `property`",
+                (
+                    "last_value copies a property of the event: name it with `property:`"
+                    if needs
+                    else "count and last_timestamp read only the event itself: drop `property`"
+                ),
+            )
+            return None
+        problem = _upkeep_problem(trait.type, upkeep)
+        if spec.property is not None:
+            source = next((f for f in event.fields if f.name == spec.property), None)
+            if source is None:
+                self.error(
+                    (*path, "property"),
+                    "maintained/unknown-property",
+                    f"`{spec.property}` is not a property of `{event.name}`",
+                    did_you_mean(spec.property, [f.name for f in event.fields])
+                    or f"name one of the properties of `{event.name}`",
+                )
+                return None
+            problem = problem or _copy_problem(source, trait)
+        if problem is not None:
+            self.error(
+                (*path, "as"),
+                "maintained/type-mismatch",
+                f"trait `{trait.name}` ({trait.type.describe()}) cannot hold {problem}",
+                "change the trait's type or what maintains it",
+            )
+            return None
+        return ir.Maintained(
+            trait.name, event.name, upkeep, spec.property, self.document.locate(path)
+        )
+
     def identity(self) -> ir.Identity:
         spec = self.spec.identity
         everyone = spec.anonymous_allowed == "all"
@@ -418,6 +484,45 @@ class Resolver:
         if problem is not None:
             self.error(("identity", "user_id_pattern"), "type/bad-pattern", problem, _PATTERN_HINT)
         return ir.Identity(spec.primary_id, spec.user_id_pattern, anonymous)
+
+
+_COPYABLE = (
+    ir.Kind.STRING,
+    ir.Kind.INTEGER,
+    ir.Kind.NUMBER,
+    ir.Kind.BOOLEAN,
+    ir.Kind.DATETIME,
+    ir.Kind.DATE,
+)
+
+
+def _upkeep_problem(trait: ir.FieldType, upkeep: ir.Upkeep) -> str | None:
+    """What ``upkeep`` produces, when ``trait`` cannot hold it; else None."""
+    match upkeep:
+        case ir.Upkeep.COUNT:
+            return None if trait.kind.is_numeric else "a count (make it integer)"
+        case ir.Upkeep.LAST_TIMESTAMP:
+            timestamp = trait.kind is ir.Kind.DATETIME or (
+                trait.kind is ir.Kind.STRING and trait.bounds.format == "date-time"
+            )
+            return None if timestamp else "a timestamp (make it datetime)"
+        case ir.Upkeep.LAST_VALUE:
+            return None if trait.kind in _COPYABLE else "one copied value (make it a scalar)"
+        case unreachable:
+            assert_never(unreachable)
+
+
+def _copy_problem(source: ir.Field, trait: ir.Field) -> str | None:
+    """Why the trait cannot hold the values of property ``source``; else None."""
+    kind, into = source.type.kind, trait.type.kind
+    if kind is not into and not (kind is ir.Kind.INTEGER and into is ir.Kind.NUMBER):
+        return f"`{source.name}` ({source.type.describe()})"
+    allowed = trait.type.bounds.enum
+    extra = [v for v in source.type.bounds.enum or () if allowed is not None and v not in allowed]
+    if allowed is not None and (source.type.bounds.enum is None or extra):
+        shown = ", ".join(_show(v) for v in extra) if extra else "any value"
+        return f"`{source.name}` values outside its enum ({shown})"
+    return None
 
 
 def value_fits(kind: ir.Kind, value: Any) -> bool:

@@ -126,14 +126,26 @@ def _raw(source: str) -> Iterator[io.BufferedReader]:
 def blocks(source: str, max_message_bytes: int = MAX_MESSAGE_BYTES) -> Iterator[Block]:
     """Every block of one source, read in order (gzip, pipes, stdin, documents)."""
     with _open(source) as stream:
-        try:
-            head = stream.read(BLOCK_BYTES)
-            if _starts_document(head):
-                yield from _document_blocks(source, stream, head, max_message_bytes)
-            else:
-                yield from _line_blocks(source, stream.read, head, max_message_bytes)
-        except (OSError, EOFError) as exc:
-            raise InputError(f"{source}: {exc}") from exc
+        yield from stream_blocks(source, stream, max_message_bytes)
+
+
+def stream_blocks(
+    source: str,
+    stream: BinaryIO,
+    max_message_bytes: int = MAX_MESSAGE_BYTES,
+    document: bool | None = None,
+) -> Iterator[Block]:
+    """Every block of an open UTF-8 stream named ``source``: JSON Lines, or one JSON document
+    (``document``: as the caller decided, else found from the first line). The journey audit
+    reads the logs DuckDB cannot read itself through this (decoded to UTF-8 first)."""
+    try:
+        head = stream.read(BLOCK_BYTES)
+        if _starts_document(head) if document is None else document:
+            yield from _document_blocks(source, stream, head, max_message_bytes)
+        else:
+            yield from _line_blocks(source, stream.read, head, max_message_bytes)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{source}: {exc}") from exc
 
 
 def _line_blocks(

@@ -140,6 +140,28 @@ WITH messages AS (
     WHERE
       event_text = 'Product Added'
   ) AS u
+), message_values AS (
+  SELECT
+    m.seq,
+    'traits' AS source,
+    'last_order_at' AS name,
+    CAST(t.last_order_at AS STRING) AS value
+  FROM `glow_shop`.`identifies` AS t
+  JOIN messages AS m
+    ON m.type = 'identify' AND m.message_id = CAST(t.id AS STRING)
+  WHERE
+    NOT t.last_order_at IS NULL
+  UNION ALL
+  SELECT
+    m.seq,
+    'traits' AS source,
+    'total_orders' AS name,
+    CAST(t.total_orders AS STRING) AS value
+  FROM `glow_shop`.`identifies` AS t
+  JOIN messages AS m
+    ON m.type = 'identify' AND m.message_id = CAST(t.id AS STRING)
+  WHERE
+    NOT t.total_orders IS NULL
 ), links AS (
   /* rule anonymous-merge: an identify carrying both ids merges the anonymous profile */
   SELECT
@@ -336,6 +358,7 @@ WITH messages AS (
     CAST(NULL AS INT64) AS message_count,
     CAST(NULL AS TIMESTAMP) AS ts,
     CAST(NULL AS TIMESTAMP) AS received_at,
+    CAST(NULL AS STRING) AS expected,
     profile,
     buyer,
     purchase_id
@@ -392,6 +415,7 @@ WITH messages AS (
     COUNT(*) AS message_count,
     CAST(NULL AS TIMESTAMP) AS ts,
     CAST(NULL AS TIMESTAMP) AS received_at,
+    CAST(NULL AS STRING) AS expected,
     k.key_kind AS kind_of_key,
     k.key_value AS value_of_key
   FROM keyed AS k
@@ -488,6 +512,7 @@ WITH messages AS (
     COUNT(*) AS message_count,
     CAST(NULL AS TIMESTAMP) AS ts,
     CAST(NULL AS TIMESTAMP) AS received_at,
+    CAST(NULL AS STRING) AS expected,
     profile
   FROM resolved
   WHERE
@@ -549,6 +574,7 @@ WITH messages AS (
     CAST(NULL AS INT64) AS message_count,
     CAST(NULL AS TIMESTAMP) AS ts,
     CAST(NULL AS TIMESTAMP) AS received_at,
+    CAST(NULL AS STRING) AS expected,
     contact
   FROM contacts
   GROUP BY
@@ -597,6 +623,7 @@ WITH messages AS (
     CAST(NULL AS INT64) AS message_count,
     CAST(NULL AS TIMESTAMP) AS ts,
     CAST(NULL AS TIMESTAMP) AS received_at,
+    CAST(NULL AS STRING) AS expected,
     user_id
   FROM messages
   WHERE
@@ -646,6 +673,7 @@ WITH messages AS (
     CAST(NULL AS INT64) AS message_count,
     ts AS ts,
     received_at AS received_at,
+    CAST(NULL AS STRING) AS expected,
     profile,
     message_id
   FROM resolved
@@ -676,6 +704,7 @@ WITH messages AS (
     COUNT(*) AS message_count,
     CAST(NULL AS TIMESTAMP) AS ts,
     CAST(NULL AS TIMESTAMP) AS received_at,
+    CAST(NULL AS STRING) AS expected,
     profile
   FROM resolved
   WHERE
@@ -724,6 +753,141 @@ WITH messages AS (
     ON h.profile = r.profile
   WHERE
     r.ord <= 5
+), trait_state AS (
+  /* The trait as the person has it: the last identify (in log order) that sent it */
+  SELECT
+    profile,
+    trait,
+    value,
+    message_id
+  FROM (
+    SELECT
+      r.profile,
+      v.name AS trait,
+      v.value,
+      r.message_id,
+      ROW_NUMBER() OVER (PARTITION BY r.profile, v.name ORDER BY r.seq DESC) AS pick
+    FROM message_values AS v
+    JOIN resolved AS r
+      ON r.seq = v.seq
+    WHERE
+      v.source = 'traits'
+      AND r.type = 'identify'
+      AND v.name IN ('last_order_at', 'total_orders')
+  ) AS ranked
+  WHERE
+    pick = 1
+), stale_checks AS (
+  SELECT
+    'last_order_at' AS trait,
+    'last_timestamp' AS upkeep,
+    'Order Completed' AS event,
+    s.profile,
+    s.value AS value,
+    s.message_id AS set_id,
+    e.events,
+    e.ts AS last_ts,
+    SAFE_CAST(s.value AS TIMESTAMP) AS trait_ts,
+    CAST(NULL AS STRING) AS expected,
+    e.message_id AS last_id
+  FROM trait_state AS s
+  JOIN (
+    SELECT
+      profile,
+      message_id,
+      ts,
+      seq,
+      CAST(NULL AS STRING) AS value,
+      COUNT(*) OVER (PARTITION BY profile) AS events,
+      ROW_NUMBER() OVER (PARTITION BY profile ORDER BY ts DESC, seq DESC) AS pick
+    FROM resolved
+    WHERE
+      type = 'track' AND event = 'Order Completed'
+  ) AS e
+    ON e.profile = s.profile AND e.pick = 1
+  WHERE
+    s.trait = 'last_order_at' AND e.ts > SAFE_CAST(s.value AS TIMESTAMP)
+  UNION ALL
+  SELECT
+    'total_orders' AS trait,
+    'count' AS upkeep,
+    'Order Completed' AS event,
+    s.profile,
+    CASE
+      WHEN SAFE_CAST(s.value AS FLOAT64) = FLOOR(SAFE_CAST(s.value AS FLOAT64))
+      AND ABS(SAFE_CAST(s.value AS FLOAT64)) < 1e15
+      THEN CAST(CAST(SAFE_CAST(s.value AS FLOAT64) AS INT64) AS STRING)
+      ELSE s.value
+    END AS value,
+    s.message_id AS set_id,
+    e.events,
+    e.ts AS last_ts,
+    CAST(NULL AS TIMESTAMP) AS trait_ts,
+    CAST(NULL AS STRING) AS expected,
+    e.message_id AS last_id
+  FROM trait_state AS s
+  JOIN (
+    SELECT
+      profile,
+      message_id,
+      ts,
+      seq,
+      CAST(NULL AS STRING) AS value,
+      COUNT(*) OVER (PARTITION BY profile) AS events,
+      ROW_NUMBER() OVER (PARTITION BY profile ORDER BY ts DESC, seq DESC) AS pick
+    FROM resolved
+    WHERE
+      type = 'track' AND event = 'Order Completed'
+  ) AS e
+    ON e.profile = s.profile AND e.pick = 1
+  WHERE
+    s.trait = 'total_orders' AND SAFE_CAST(s.value AS FLOAT64) < e.events
+), stale_trait_heads AS (
+  SELECT
+    DENSE_RANK() OVER (ORDER BY trait NULLS LAST, profile NULLS LAST) AS finding,
+    CAST(NULL AS FLOAT64) AS revenue,
+    trait AS note,
+    upkeep AS key_kind,
+    value AS key_value,
+    CAST(NULL AS INT64) AS profile_count,
+    events AS message_count,
+    last_ts AS ts,
+    trait_ts AS received_at,
+    expected AS expected,
+    trait,
+    profile,
+    event,
+    set_id,
+    last_id
+  FROM stale_checks
+), stale_trait_items AS (
+  SELECT
+    finding,
+    'profile' AS item,
+    1 AS ord,
+    profile AS item_value
+  FROM stale_trait_heads
+  UNION ALL
+  SELECT
+    finding,
+    'event',
+    1,
+    event
+  FROM stale_trait_heads
+  UNION ALL
+  SELECT
+    finding,
+    'message',
+    1,
+    set_id
+  FROM stale_trait_heads
+  UNION ALL
+  SELECT
+    finding,
+    'message',
+    2,
+    last_id
+  FROM stale_trait_heads
 ), audit_findings AS (
   SELECT
     'phantom_abandoner' AS kind,
@@ -736,6 +900,7 @@ WITH messages AS (
     h.message_count,
     h.ts,
     h.received_at,
+    h.expected,
     i.item,
     i.ord,
     i.item_value
@@ -754,6 +919,7 @@ WITH messages AS (
     h.message_count,
     h.ts,
     h.received_at,
+    h.expected,
     i.item,
     i.ord,
     i.item_value
@@ -772,6 +938,7 @@ WITH messages AS (
     h.message_count,
     h.ts,
     h.received_at,
+    h.expected,
     i.item,
     i.ord,
     i.item_value
@@ -790,6 +957,7 @@ WITH messages AS (
     h.message_count,
     h.ts,
     h.received_at,
+    h.expected,
     i.item,
     i.ord,
     i.item_value
@@ -808,6 +976,7 @@ WITH messages AS (
     h.message_count,
     h.ts,
     h.received_at,
+    h.expected,
     i.item,
     i.ord,
     i.item_value
@@ -826,6 +995,7 @@ WITH messages AS (
     h.message_count,
     h.ts,
     h.received_at,
+    h.expected,
     i.item,
     i.ord,
     i.item_value
@@ -844,11 +1014,31 @@ WITH messages AS (
     h.message_count,
     h.ts,
     h.received_at,
+    h.expected,
     i.item,
     i.ord,
     i.item_value
   FROM missing_email_heads AS h
   JOIN missing_email_items AS i
+    ON i.finding = h.finding
+  UNION ALL
+  SELECT
+    'stale_trait' AS kind,
+    h.finding,
+    h.revenue,
+    h.note,
+    h.key_kind,
+    h.key_value,
+    h.profile_count,
+    h.message_count,
+    h.ts,
+    h.received_at,
+    h.expected,
+    i.item,
+    i.ord,
+    i.item_value
+  FROM stale_trait_heads AS h
+  JOIN stale_trait_items AS i
     ON i.finding = h.finding
 )
 SELECT
@@ -862,6 +1052,7 @@ SELECT
   message_count,
   ts,
   received_at,
+  expected,
   item,
   ord,
   item_value
