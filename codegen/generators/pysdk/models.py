@@ -27,7 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from ..cache import MANIFEST, Cache, manifest_text, reusable
-from .formatting import format_key, format_piece, format_python, rules_digest, split
+from .formatting import (
+    as_formatted,
+    format_key,
+    format_piece,
+    format_python,
+    rules_digest,
+    split,
+    stable_methods,
+    stable_tail,
+    tail_fits,
+)
 
 TYPES_FILE = "types.schema.json"
 _TOOLS = ("datamodel-code-generator", "black", "isort")
@@ -194,18 +204,26 @@ class _Build:
             )
 
     def source(self, path: str, text: str) -> None:
-        pieces = split(text)
-        if len(pieces) == 1:
+        head, tail = stable_tail(text)
+        if not tail or not tail_fits(head):
+            head, tail = text, ""
+        pieces = split(head)
+        if len(pieces) == 1 and not tail:
             self.jobs.append(_Job(_cost(text), _format, (text, self.package), (path,)))
             return
         parts: list[tuple[str, str | None]] = []
         for index, piece in enumerate(pieces):
             key = format_key(piece, self.package, kind="first" if index == 0 else "piece")
+            if index and stable_methods(piece):
+                parts.append((key, as_formatted(piece)))  # black would change nothing
+                continue
             parts.append((key, cached := self.cache.get(key)))
             if cached is None:
                 self.jobs.append(
                     _Job(_cost(piece), _format_piece, (piece, index == 0, self.package), ())
                 )
+        if tail:
+            parts.append(("", as_formatted(tail)))  # black would change nothing
         self.assembled[path] = parts
 
     def run(self, workers: int) -> dict[str, str]:
