@@ -31,9 +31,21 @@ def generate(plan: ir.Plan, options: Options | None = None) -> Output:
     """Every target's files for a resolved ``plan``; pure apart from the optional format
     cache. Plans that cannot be generated are rejected at load (``codegen.load_plan``)."""
     options = options or Options()
+    # The Python SDK's slow part (datamodel-code-generator, black) runs in worker processes,
+    # started first, while this process makes the other targets.
+    overlap = "python" in options.targets and TARGETS["python"] is python.generate
+    pending = python.start(plan, options) if overlap else None
+    made = {
+        name: TARGETS[name](plan, options)
+        for name in options.targets
+        if not (name == "python" and pending is not None)
+    }
     output: Output = {}
     for name in options.targets:
-        output.update(TARGETS[name](plan, options))
+        if name in made:
+            output.update(made[name])
+        elif pending is not None:
+            output.update(pending())
     output.update(readme.generate(plan, options, list(output)))
     for path in output:
         safe_relative(path)

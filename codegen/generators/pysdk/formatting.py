@@ -96,19 +96,40 @@ _RUN_LINE = re.compile(
 )
 
 
+_FIELD = re.compile(rf"    {_ID}: (?P<annotation>.+?)(?: = (?:None|MISSING))?")
+
+
+# A single-quoted string with no quote or backslash inside: black writes it double-quoted.
+_SINGLE_QUOTED = re.compile(r"'([^'\"\\\n]*)'")
+
+
+def _as_black_writes(line: str) -> str | None:
+    """``line`` as black writes it, when that does not depend on the lines around it."""
+    if _RUN_LINE.fullmatch(line):
+        return line if _width_ok(line) else None
+    if not line.startswith("    ") or ": " not in line:
+        return None
+    if "'" in line:
+        line = _SINGLE_QUOTED.sub(r'"\1"', line)
+    field = _FIELD.fullmatch(line)
+    if field is None or not _width_ok(line) or not _annotation_stable(field["annotation"]):
+        return None
+    return line
+
+
 def _black_eliding(source: str) -> str:
     lines = source.split("\n")
     kept: list[str] = []
     runs: dict[str, list[str]] = {}
     i = 0
     while i < len(lines):
-        j = i
-        while j < len(lines) and _RUN_LINE.fullmatch(lines[j]) and _width_ok(lines[j]):
-            j += 1
-        if j - i >= 2 and lines[i] not in runs:
-            runs[lines[i]] = lines[i:j]
-            kept.append(lines[i])
-            i = j
+        run: list[str] = []
+        while i + len(run) < len(lines) and (line := _as_black_writes(lines[i + len(run)])):
+            run.append(line)
+        if len(run) >= 2 and run[0] not in runs:
+            runs[run[0]] = run
+            kept.append(run[0])
+            i += len(run)
         else:
             kept.append(lines[i])
             i += 1
@@ -208,7 +229,7 @@ def format_piece(piece: str, first: bool, first_party: str = "") -> str:
 _STR = r'"[^"\\]*"'
 _NAME = re.compile(rf"{_ID}(?:\.{_ID})*")
 _ANNOTATION_TOKEN = re.compile(
-    rf"{_ID}(?:\.{_ID})*|{_STR}|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|\[|\]|, | \| "
+    rf"{_ID}=|{_ID}(?:\.{_ID})*|{_STR}|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|[][()]|, | \| "
 )
 _PARAM = re.compile(rf"        {_ID}: (?P<annotation>.+?)(?: = (?:None|MISSING))?,")
 _DOC_FIRST = re.compile(r'        """[^ "\\][^"\\]*')
@@ -228,29 +249,40 @@ _CALL_TAIL = (
 
 
 def _annotation_stable(text: str) -> bool:
-    """Written as black writes it: names, plain strings and numbers, subscripts, ``, `` and
-    `` | `` and nothing else (no trailing comma in a subscript: black would explode it)."""
-    depth, position, previous = 0, 0, ""
+    """Written as black writes it: names, plain double-quoted strings and decimal numbers,
+    subscripts, calls with keyword arguments, lists, ``, `` and `` | ``, and nothing else (no
+    trailing comma before a closing bracket: black would explode it)."""
+    stack: list[str] = []
+    position, previous = 0, ""
+    operand_expected = ("", "[", "(", ", ", " | ", "=")
     while position < len(text):
         match = _ANNOTATION_TOKEN.match(text, position)
         if match is None:
             return False
         token = match.group()
-        if token == "[":
-            if not _NAME.fullmatch(previous):
+        if token in ("[", "("):
+            subscript_or_call = token == "(" or previous not in operand_expected
+            if subscript_or_call and not _NAME.fullmatch(previous):  # they follow a name
                 return False
-            depth += 1
-        elif token == "]":
-            depth -= 1
-            if depth < 0 or previous in ("[", ", ", " | "):
+            subscript = token == "[" and previous not in operand_expected
+            stack.append(("]s" if subscript else "]") if token == "[" else ")")
+        elif token in ("]", ")"):
+            expected = stack.pop() if stack else ""
+            if expected[:1] != token or previous in (", ", " | ", "="):
                 return False
+            if expected == "]s" and previous == "[":
+                return False  # an empty subscript does not parse
         elif token in (", ", " | "):
-            if previous in ("", "[", ", ", " | "):
+            if previous in operand_expected:
                 return False
-        elif previous not in ("", "[", ", ", " | "):
-            return False  # two atoms in a row
+        elif token.endswith("="):
+            if previous not in ("(", ", ") or not stack or stack[-1] != ")":
+                return False
+            token = "="
+        elif previous not in operand_expected:
+            return False  # two operands in a row
         previous, position = token, match.end()
-    return depth == 0 and previous not in (", ", " | ")
+    return not stack and previous not in operand_expected
 
 
 def _width_ok(line: str) -> bool:
@@ -316,6 +348,8 @@ def _method(lines: list[str], i: int) -> int:
         if at(i + 1) != "                {":
             return -1
         i += 2
+        if at(i) == "                },":
+            return -1  # black writes an empty dict as {}
         while at(i) != "                },":
             if not (_SIMPLE_CODE["entry"].fullmatch(at(i)) and _width_ok(at(i))):
                 return -1
