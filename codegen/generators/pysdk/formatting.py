@@ -103,11 +103,10 @@ _FIELD = re.compile(rf"    {_ID}: (?P<annotation>.+?)(?: = (?:None|MISSING))?")
 _SINGLE_QUOTED = re.compile(r"'([^'\"\\\n]*)'")
 
 
-def _as_black_writes(line: str) -> str | None:
-    """``line`` as black writes it, when that does not depend on the lines around it."""
-    if _RUN_LINE.fullmatch(line):
-        return line if _width_ok(line) else None
-    if not line.startswith("    ") or ": " not in line:
+def _field_as_black_writes(line: str) -> str | None:
+    """A one-line field of a class body as black writes it, when that does not depend on the
+    lines around it; ``None`` for anything else."""
+    if not line.startswith("    ") or line.startswith("     ") or ": " not in line:
         return None
     if "'" in line:
         line = _SINGLE_QUOTED.sub(r'"\1"', line)
@@ -117,22 +116,63 @@ def _as_black_writes(line: str) -> str | None:
     return line
 
 
+_CALL_OPEN = re.compile(rf"    {_ID} = {_ID}\(")
+_KEYWORD = re.compile(rf"        {_ID}=(?P<value>.+),")
+
+
+def _statement(lines: list[str], i: int) -> list[str] | None:
+    """The class-body statement starting at ``lines[i]`` as black writes it, when that does
+    not depend on what surrounds it: a field on one line, or an assignment of a call written
+    one keyword argument a line with a magic trailing comma (``model_config = ConfigDict(``)."""
+    if not _CALL_OPEN.fullmatch(lines[i]):
+        line = _field_as_black_writes(lines[i])
+        return None if line is None else [line]
+    block = [lines[i]]
+    for line in lines[i + 1 :]:
+        if line == "    )":
+            return [*block, line] if len(block) > 1 else None
+        if "'" in line:
+            line = _SINGLE_QUOTED.sub(r'"\1"', line)
+        keyword = _KEYWORD.fullmatch(line)
+        if keyword is None or not _width_ok(line) or not _annotation_stable(keyword["value"]):
+            return None
+        block.append(line)
+    return None
+
+
 def _black_eliding(source: str) -> str:
+    """black on ``source`` with what black would write unchanged left out: a run of tracker
+    dict entries or imports is handed over as its first line, a run of class-body statements
+    (:func:`_statement`) as one placeholder field; both are put back afterwards."""
     lines = source.split("\n")
     kept: list[str] = []
     runs: dict[str, list[str]] = {}
     i = 0
     while i < len(lines):
         run: list[str] = []
-        while i + len(run) < len(lines) and (line := _as_black_writes(lines[i + len(run)])):
-            run.append(line)
+        while i + len(run) < len(lines) and _RUN_LINE.fullmatch(lines[i + len(run)]):
+            if not _width_ok(lines[i + len(run)]):
+                break
+            run.append(lines[i + len(run)])
         if len(run) >= 2 and run[0] not in runs:
             runs[run[0]] = run
             kept.append(run[0])
             i += len(run)
-        else:
-            kept.append(lines[i])
-            i += 1
+            continue
+        consumed, run = 0, []
+        while i + consumed < len(lines) and (statement := _statement(lines, i + consumed)):
+            run += statement
+            consumed += len(statement)
+        if len(run) >= 2:
+            placeholder = f"    _codegen_kept_{len(runs)}: int"
+            if placeholder in source:
+                return black.format_str(source, mode=_BLACK)
+            runs[placeholder] = run
+            kept.append(placeholder)
+            i += consumed
+            continue
+        kept.append(lines[i])
+        i += 1
     if not runs:
         return black.format_str(source, mode=_BLACK)
     formatted = black.format_str("\n".join(kept), mode=_BLACK).split("\n")
