@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import subprocess
@@ -201,3 +202,34 @@ def test_encoded_entry_is_plain_text_after_one_header_line() -> None:
     header, body = data.split(b"\n", 1)
     assert header.startswith(b"codegen-cache-1 ") and len(header) == 16 + 64
     assert body == b"x = 1\n"
+
+
+def test_unchanged_generation_is_read_back_whole_and_any_input_change_misses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole-output entry (issue 14: an unchanged plan in well under a second) is keyed by
+    everything output depends on: a changed plan, target list or override template misses."""
+    import codegen.generators as generators
+
+    plan = glow_shop()
+    options = Options(cache_dir=tmp_path / "cache", targets=("schemas", "docs"), workers=1)
+    first = generate(plan, options)
+    real = generators._generate
+    calls: list[int] = []
+
+    def counting(*args: object) -> dict[str, str]:
+        calls.append(1)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(generators, "_generate", counting)
+    assert generate(plan, options) == first and calls == []
+    changed = dataclasses.replace(plan, version="9.9.9")
+    assert generate(changed, options) != first and calls == [1]
+    assert generate(plan, dataclasses.replace(options, targets=("schemas",))) != first
+    override = tmp_path / "templates"
+    override.mkdir()
+    options = dataclasses.replace(options, templates=override)
+    generate(plan, options)
+    (override / "unused.j2").write_text("x", encoding="utf-8")  # any file of the folder counts
+    generate(plan, options)
+    assert len(calls) == 4

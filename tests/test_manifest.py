@@ -14,10 +14,10 @@ import pytest
 
 from codegen import Options, generate
 from codegen.cli import generate as generate_command
+from codegen.generators import cache as cache_module
 from codegen.generators.cache import MANIFEST, MemoryCache, read_manifest, text_digest
 from codegen.generators.pysdk import formatting, models
 from codegen.generators.pysdk.formatting import format_piece, format_python, split
-from codegen.output import manifest as manifest_module
 from codegen.output.manifest import INPUTS, TreeCache, inputs_digest
 
 from .conftest import ROOT, CliFn, glow_shop, plan_from
@@ -110,9 +110,9 @@ def test_check_catches_a_changed_tool_version_without_the_cache(
 ) -> None:
     real = models.tool_versions()
     monkeypatch.setattr(models, "tool_versions", lambda: ("0.0.1", *real[1:]))
-    versions = manifest_module.installed_versions()
+    versions = cache_module.installed_versions()
     monkeypatch.setattr(
-        manifest_module,
+        cache_module,  # where the input record reads them
         "installed_versions",
         lambda: {**versions, "datamodel-code-generator": "0.0.1"},
     )
@@ -154,7 +154,7 @@ def test_inputs_digest_covers_plan_templates_and_versions(
     empty = inputs_digest(plan, Options(templates=templates))
     (templates / "tracker.py.j2").write_text("x")
     assert inputs_digest(plan, Options(templates=templates)) != empty
-    monkeypatch.setattr(manifest_module, "installed_versions", lambda: {"black": "0"})
+    monkeypatch.setattr(cache_module, "installed_versions", lambda: {"black": "0"})
     assert inputs_digest(plan, Options()) != base
 
 

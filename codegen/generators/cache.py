@@ -15,11 +15,17 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
+import re
+import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
+from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 from typing import Protocol
+
+from .render import shipped_templates
 
 
 class Cache(Protocol):
@@ -170,3 +176,55 @@ def reusing(source: Reusable) -> Iterator[None]:
 
 def reusable() -> Reusable | None:
     return _REUSABLE.get()
+
+
+_LIBRARIES = ("tracking-plan-codegen", "datamodel-code-generator", "black", "isort", "jinja2")
+
+
+def installed_versions() -> dict[str, str]:
+    """The libraries whose versions shape output, with every requirement of codegen itself."""
+    found = {}
+    names = list(_LIBRARIES)
+    with contextlib.suppress(PackageNotFoundError):
+        names += [
+            re.split(r"[ ;<>=!~\[]", r, maxsplit=1)[0]
+            for r in requires(_LIBRARIES[0]) or []
+            if "extra ==" not in r  # test and optional tools do not shape output
+        ]
+    for name in sorted(set(names)):
+        with contextlib.suppress(PackageNotFoundError):
+            found[name] = version(name)
+    return found
+
+
+def add_code_inputs(add: Callable[..., None], templates: Path | None) -> None:
+    """Feeds ``add`` everything besides the plan that output depends on: Python and library
+    versions, codegen's own source, the shipped templates and the override folder."""
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    add("python", python, json.dumps(installed_versions(), sort_keys=True))
+    folders = [("codegen", Path(__file__).resolve().parents[1]), ("shipped", shipped_templates())]
+    if templates is not None:
+        folders.append(("override", templates))
+    for label, folder in folders:
+        add(label)
+        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if "__pycache__" not in file.parts:
+                add(file.relative_to(folder).as_posix(), file.read_bytes())
+
+
+def output_key(plan: object, targets: tuple[str, ...], templates: Path | None) -> str | None:
+    """Cache key of a whole generation: the resolved plan (pickled: every field of the ir),
+    the targets and :func:`add_code_inputs`; ``None`` if the plan cannot be pickled."""
+    digest = hashlib.sha256()
+
+    def add(*parts: str | bytes) -> None:
+        for part in parts:
+            data = part.encode() if isinstance(part, str) else part
+            digest.update(len(data).to_bytes(8, "big") + data)
+
+    try:
+        add("output", pickle.dumps(plan, protocol=5), "targets", *targets)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    add_code_inputs(add, templates)
+    return digest.hexdigest()

@@ -17,16 +17,18 @@ import contextlib
 import hashlib
 import json
 import os
-import re
-import sys
 import tempfile
-from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 
 from ..config import Options
-from ..generators.cache import MANIFEST, read_manifest, short_key, text_digest
+from ..generators.cache import (
+    MANIFEST,
+    add_code_inputs,
+    read_manifest,
+    short_key,
+    text_digest,
+)
 from ..generators.paths import UnsafeOutputError, safe_relative
-from ..generators.render import shipped_templates
 
 
 class TreeCache:
@@ -73,23 +75,6 @@ class TreeCache:
 # one (codegen itself changed) only sends `check` down the full path.
 
 INPUTS = ".codegen-inputs.json"
-_LIBRARIES = ("tracking-plan-codegen", "datamodel-code-generator", "black", "isort", "jinja2")
-
-
-def installed_versions() -> dict[str, str]:
-    """The libraries whose versions shape output, with every requirement of codegen itself."""
-    found = {}
-    names = list(_LIBRARIES)
-    with contextlib.suppress(PackageNotFoundError):
-        names += [
-            re.split(r"[ ;<>=!~\[]", r, maxsplit=1)[0]
-            for r in requires(_LIBRARIES[0]) or []
-            if "extra ==" not in r  # test and optional tools do not shape output
-        ]
-    for name in sorted(set(names)):
-        with contextlib.suppress(PackageNotFoundError):
-            found[name] = version(name)
-    return found
 
 
 def inputs_digest(plan_file: bytes, options: Options) -> str:
@@ -101,16 +86,7 @@ def inputs_digest(plan_file: bytes, options: Options) -> str:
             digest.update(len(data).to_bytes(8, "big") + data)
 
     add("plan", plan_file, "targets", *options.targets)
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    add("python", python, json.dumps(installed_versions(), sort_keys=True))
-    folders = [("codegen", Path(__file__).resolve().parents[1]), ("shipped", shipped_templates())]
-    if options.templates is not None:
-        folders.append(("override", options.templates))
-    for label, folder in folders:
-        add(label)
-        for file in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if "__pycache__" not in file.parts:
-                add(file.relative_to(folder).as_posix(), file.read_bytes())
+    add_code_inputs(add, options.templates)
     return digest.hexdigest()
 
 

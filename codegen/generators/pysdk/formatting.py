@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import itertools
+import re
 import zlib
 from functools import cache
 from importlib.metadata import version
@@ -25,6 +26,7 @@ import black
 import isort
 from black.mode import TargetVersion
 from black.parsing import InvalidInput
+from black.strings import str_width
 
 LINE_LENGTH = 100
 _BLACK = black.Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENGTH)
@@ -32,6 +34,8 @@ _BLACK = black.Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENG
 # Sources longer than this many lines are formatted in pieces; a piece starts at about one
 # eligible method in PIECE_EVERY (chosen by a hash of the method's first line).
 SPLIT_FROM_LINES = 1500
+_ID = r"[A-Za-z_][A-Za-z0-9_]*"
+_ID_PATTERN = _ID
 PIECE_EVERY = 12
 
 
@@ -75,12 +79,109 @@ def format_python(source: str, first_party: str = "") -> str:
     """
     config = _isort(first_party)
     try:
-        once = black.format_str(isort.code(source, config=config), mode=_BLACK)
+        once = _black_eliding(isort.code(source, config=config))
     except InvalidInput as exc:
         raise FormatError(f"generated Python does not parse: {exc}\n{source}") from exc
     if isort.code(once, config=config) != once:
         raise FormatError("black/isort did not reach a stable format")
     return once
+
+
+# Lines black leaves as they are wherever they stand in a run of lines like them: entries of an
+# exploded dict (the tracker's ``events``) and short imports (its ``if TYPE_CHECKING:``
+# block, after isort). A run is handed to black as its first line only and put back after.
+_RUN_LINE = re.compile(
+    rf'(?:        "[^"\\]*": \("[^"\\]*", (?:True|False)\),'
+    rf"|    from \.{_ID_PATTERN}(?:\.{_ID_PATTERN})* import {_ID_PATTERN}(?:, {_ID_PATTERN})*)"
+)
+
+
+_FIELD = re.compile(rf"    {_ID}: (?P<annotation>.+?)(?: = (?:None|MISSING))?")
+
+
+# A single-quoted string with no quote or backslash inside: black writes it double-quoted.
+_SINGLE_QUOTED = re.compile(r"'([^'\"\\\n]*)'")
+
+
+def _field_as_black_writes(line: str) -> str | None:
+    """A one-line field of a class body as black writes it, when that does not depend on the
+    lines around it; ``None`` for anything else."""
+    if not line.startswith("    ") or line.startswith("     ") or ": " not in line:
+        return None
+    if "'" in line:
+        line = _SINGLE_QUOTED.sub(r'"\1"', line)
+    field = _FIELD.fullmatch(line)
+    if field is None or not _width_ok(line) or not _annotation_stable(field["annotation"]):
+        return None
+    return line
+
+
+_CALL_OPEN = re.compile(rf"    {_ID} = {_ID}\(")
+_KEYWORD = re.compile(rf"        {_ID}=(?P<value>.+),")
+
+
+def _statement(lines: list[str], i: int) -> list[str] | None:
+    """The class-body statement starting at ``lines[i]`` as black writes it, when that does
+    not depend on what surrounds it: a field on one line, or an assignment of a call written
+    one keyword argument a line with a magic trailing comma (``model_config = ConfigDict(``)."""
+    if not _CALL_OPEN.fullmatch(lines[i]):
+        line = _field_as_black_writes(lines[i])
+        return None if line is None else [line]
+    block = [lines[i]]
+    for line in lines[i + 1 :]:
+        if line == "    )":
+            return [*block, line] if len(block) > 1 else None
+        if "'" in line:
+            line = _SINGLE_QUOTED.sub(r'"\1"', line)
+        keyword = _KEYWORD.fullmatch(line)
+        if keyword is None or not _width_ok(line) or not _annotation_stable(keyword["value"]):
+            return None
+        block.append(line)
+    return None
+
+
+def _black_eliding(source: str) -> str:
+    """black on ``source`` with what black would write unchanged left out: a run of tracker
+    dict entries or imports is handed over as its first line, a run of class-body statements
+    (:func:`_statement`) as one placeholder field; both are put back afterwards."""
+    lines = source.split("\n")
+    kept: list[str] = []
+    runs: dict[str, list[str]] = {}
+    i = 0
+    while i < len(lines):
+        run: list[str] = []
+        while i + len(run) < len(lines) and _RUN_LINE.fullmatch(lines[i + len(run)]):
+            if not _width_ok(lines[i + len(run)]):
+                break
+            run.append(lines[i + len(run)])
+        if len(run) >= 2 and run[0] not in runs:
+            runs[run[0]] = run
+            kept.append(run[0])
+            i += len(run)
+            continue
+        consumed, run = 0, []
+        while i + consumed < len(lines) and (statement := _statement(lines, i + consumed)):
+            run += statement
+            consumed += len(statement)
+        if len(run) >= 2:
+            placeholder = f"    _codegen_kept_{len(runs)}: int"
+            if placeholder in source:
+                return black.format_str(source, mode=_BLACK)
+            runs[placeholder] = run
+            kept.append(placeholder)
+            i += consumed
+            continue
+        kept.append(lines[i])
+        i += 1
+    if not runs:
+        return black.format_str(source, mode=_BLACK)
+    formatted = black.format_str("\n".join(kept), mode=_BLACK).split("\n")
+    for first, run in runs.items():
+        if formatted.count(first) != 1:
+            return black.format_str(source, mode=_BLACK)  # not where we can tell: all of it
+        at = formatted.index(first)
+        formatted[at : at + 1] = run
+    return "\n".join(formatted)
 
 
 # What black makes of the stub; a formatted piece must start with exactly this.
@@ -101,11 +202,29 @@ def split(source: str) -> list[str]:
     for node in tree.body:
         if not isinstance(node, ast.ClassDef) or node.col_offset != 0:
             continue
+        first = True  # the first cut in a class is always taken: a small first piece
         for before, method in zip(node.body, node.body[1:], strict=False):
-            if _cut_before(before, method, lines) and _chosen(lines[method.lineno - 1]):
+            if _cut_before(before, method, lines) and (first or _chosen(lines[method.lineno - 1])):
                 cuts.append(method.lineno - 1)
+                first = False
     bounds = [0, *cuts, len(lines)]
     return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+_COMPOUND = (
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.ClassDef,
+    ast.If,
+    ast.For,
+    ast.While,
+    ast.With,
+    ast.Try,
+    ast.TryStar,
+    ast.AsyncFor,
+    ast.AsyncWith,
+    ast.Match,
+)
 
 
 def _cut_before(before: ast.stmt, method: ast.stmt, lines: list[str]) -> bool:
@@ -116,21 +235,7 @@ def _cut_before(before: ast.stmt, method: ast.stmt, lines: list[str]) -> bool:
         return False
     if before.decorator_list or method.decorator_list or before.end_lineno is None:
         return False
-    if isinstance(
-        before.body[-1],
-        (
-            *defs,
-            ast.ClassDef,
-            ast.If,
-            ast.For,
-            ast.While,
-            ast.With,
-            ast.Try,
-            ast.AsyncFor,
-            ast.AsyncWith,
-            ast.Match,
-        ),
-    ):
+    if isinstance(before.body[-1], _COMPOUND):
         return False  # the stub ends with a simple statement; so must the method before
     between = lines[before.end_lineno : method.lineno - 1]
     return all(not line.strip() for line in between) and lines[method.lineno - 1].startswith(
@@ -152,3 +257,200 @@ def format_piece(piece: str, first: bool, first_party: str = "") -> str:
     if not formatted.startswith(_STUB):
         raise FormatError(f"a piece did not format after the stub:\n{formatted[:500]}")
     return formatted[len(_STUB) :]
+
+
+# Methods that are black-stable as rendered. The tracker template writes every method the
+# way black writes it (one parameter a line, magic trailing commas, the dict of values
+# exploded); a piece made only of such methods is returned as black would return it without
+# running black (black needs about a millisecond a line; the tracker has 50 a method). The
+# grammar below is deliberately narrow: whatever it does not accept (a line over the length
+# limit, a string black would re-quote, a backslash anywhere, any other construct) is
+# formatted by black as before. tests/test_sdk_speed.py holds it to black's own output.
+_STR = r'"[^"\\]*"'
+_NAME = re.compile(rf"{_ID}(?:\.{_ID})*")
+_ANNOTATION_TOKEN = re.compile(
+    rf"{_ID}=|{_ID}(?:\.{_ID})*|{_STR}|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?|[][()]|, | \| "
+)
+_PARAM = re.compile(rf"        {_ID}: (?P<annotation>.+?)(?: = (?:None|MISSING))?,")
+_DOC_FIRST = re.compile(r'        """[^ "\\][^"\\]*')
+_DOC_LINE = re.compile(r'(?:        |            )[^ "\\][^"\\]*|')
+_SIMPLE_CODE = {
+    "def": re.compile(rf"    def {_ID}\("),
+    "import": re.compile(rf"        from \.{_ID}(?:\.{_ID})* import {_ID}"),
+    "arg": re.compile(rf"            (?:{_STR}|{_ID}),"),
+    "entry": re.compile(rf"                    {_STR}: {_ID},"),
+}
+_CALL_TAIL = (
+    "            user_id,",
+    "            anonymous_id,",
+    "            options,",
+    "        )",
+)
+
+
+def _annotation_stable(text: str) -> bool:
+    """Written as black writes it: names, plain double-quoted strings and decimal numbers,
+    subscripts, calls with keyword arguments, lists, ``, `` and `` | ``, and nothing else (no
+    trailing comma before a closing bracket: black would explode it)."""
+    stack: list[str] = []
+    position, previous = 0, ""
+    operand_expected = ("", "[", "(", ", ", " | ", "=")
+    while position < len(text):
+        match = _ANNOTATION_TOKEN.match(text, position)
+        if match is None:
+            return False
+        token = match.group()
+        if token in ("[", "("):
+            subscript_or_call = token == "(" or previous not in operand_expected
+            if subscript_or_call and not _NAME.fullmatch(previous):  # they follow a name
+                return False
+            subscript = token == "[" and previous not in operand_expected
+            stack.append(("]s" if subscript else "]") if token == "[" else ")")
+        elif token in ("]", ")"):
+            expected = stack.pop() if stack else ""
+            if expected[:1] != token or previous in (", ", " | ", "="):
+                return False
+            if expected == "]s" and previous == "[":
+                return False  # an empty subscript does not parse
+        elif token in (", ", " | "):
+            if previous in operand_expected:
+                return False
+        elif token.endswith("="):
+            if previous not in ("(", ", ") or not stack or stack[-1] != ")":
+                return False
+            token = "="
+        elif previous not in operand_expected:
+            return False  # two operands in a row
+        previous, position = token, match.end()
+    return not stack and previous not in operand_expected
+
+
+def _width_ok(line: str) -> bool:
+    return (len(line) if line.isascii() else str_width(line)) <= LINE_LENGTH
+
+
+def stable_methods(piece: str) -> bool:
+    """True when ``piece`` is one or more tracker methods exactly as black formats them inside
+    the class (see the comment above): then :func:`format_piece` would return it unchanged
+    apart from the blank line between methods, which black moves to the next piece."""
+    lines = piece.split("\n")
+    if lines[-1] != "":
+        return False
+    lines.pop()
+    if lines and lines[-1] == "":
+        lines.pop()  # the blank line before the next piece's first method
+    position = 0
+    while position < len(lines):
+        if position and lines[position] != "":
+            return False
+        position = _method(lines, position + 1 if position else 0)
+        if position < 0:
+            return False
+    return bool(lines)
+
+
+def _method(lines: list[str], i: int) -> int:
+    """Index after the method starting at ``lines[i]``, or -1 if it is not a stable one."""
+    n = len(lines)
+
+    def at(k: int) -> str:
+        return lines[k] if k < n else "\0"
+
+    if not _SIMPLE_CODE["def"].fullmatch(at(i)) or not _width_ok(at(i)):
+        return -1
+    if at(i + 1) != "        self," or at(i + 2) != "        *,":
+        return -1
+    i += 3
+    while at(i) != "    ) -> None:":
+        match = _PARAM.fullmatch(at(i))
+        if match is None or not _width_ok(at(i)) or not _annotation_stable(match["annotation"]):
+            return -1
+        i += 1
+    i += 1
+    if not _DOC_FIRST.fullmatch(at(i)) or not at(i).isprintable():
+        return -1
+    i += 1
+    while at(i) != '        """':
+        if not _DOC_LINE.fullmatch(at(i)) or not at(i).isprintable() or at(i) != at(i).rstrip():
+            return -1
+        i += 1
+    i += 1
+    if not (_SIMPLE_CODE["import"].fullmatch(at(i)) and _width_ok(at(i))):
+        return -1
+    if at(i + 1) != "" or at(i + 2) != "        self._track(":
+        return -1
+    i += 3
+    for _ in range(2):  # the event name and the model class
+        if not (_SIMPLE_CODE["arg"].fullmatch(at(i)) and _width_ok(at(i))):
+            return -1
+        i += 1
+    if at(i) == "            self._with_extra(":
+        if at(i + 1) != "                {":
+            return -1
+        i += 2
+        if at(i) == "                },":
+            return -1  # black writes an empty dict as {}
+        while at(i) != "                },":
+            if not (_SIMPLE_CODE["entry"].fullmatch(at(i)) and _width_ok(at(i))):
+                return -1
+            i += 1
+        if at(i + 1) != "                unplanned," or at(i + 2) != "            ),":
+            return -1
+        i += 3
+    elif at(i) == "            self._with_extra({}, unplanned),":
+        i += 1
+    else:
+        return -1
+    if at(i) not in ("            True,", "            False,"):
+        return -1
+    i += 1
+    for expected in _CALL_TAIL:
+        if at(i) != expected:
+            return -1
+        i += 1
+    return i
+
+
+def as_formatted(piece: str) -> str:
+    """What :func:`format_piece` returns for a piece that :func:`stable_methods` accepts."""
+    return "\n" + (piece[:-1] if piece.endswith("\n\n") else piece)
+
+
+def stable_tail(source: str) -> tuple[str, str]:
+    """``source`` as ``(head, tail)``: ``tail`` the longest run of methods at its end that
+    :func:`stable_methods` accepts (found from the text, without parsing the whole module),
+    ``head`` the rest. ``("", source)`` is never returned: the head holds the class they
+    belong to, which :func:`tail_fits` checks before the tail is used as it stands."""
+    lines = source.split("\n")
+    if lines[-1] != "":
+        return source, ""
+    starts = [
+        i for i in range(1, len(lines)) if lines[i - 1] == "" and lines[i].startswith("    def ")
+    ]
+    cut = None
+    for start in reversed(starts):
+        if _method(lines, start) != (len(lines) - 1 if cut is None else cut - 1):
+            break
+        cut = start
+    if cut is None:
+        return source, ""
+    return "\n".join(lines[:cut]) + "\n", "\n".join(lines[cut:])
+
+
+def tail_fits(head: str) -> bool:
+    """The head ends with a plain method of a top-level class, as a stable tail's first method
+    expects (the context :func:`format_piece` gives a piece with its stub)."""
+    try:
+        tree = ast.parse(head)
+    except SyntaxError:
+        return False
+    if not tree.body or not isinstance(last := tree.body[-1], ast.ClassDef):
+        return False
+    method = last.body[-1]
+    return (
+        last.col_offset == 0
+        and isinstance(method, ast.FunctionDef)
+        and not method.decorator_list
+        and not isinstance(method.body[-1], _COMPOUND)
+        and method.end_lineno == head.rstrip("\n").count("\n") + 1
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...config import TOOL_NAME, Options
@@ -20,7 +21,7 @@ from ..render import py_str, render
 from ..samples import Sampler
 from . import modelplan
 from .modelplan import TRAITS_CLASS, ModelPlan, PyClass
-from .models import TYPES_FILE, ModelModule, render_modules
+from .models import TYPES_FILE, ModelModule, start_modules
 
 _TEMPLATES = (
     ("python/_runtime.py.j2", "_runtime.py"),
@@ -32,6 +33,12 @@ _TEMPLATES = (
 
 
 def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
+    return start(plan, options)()
+
+
+def start(plan: ir.Plan, options: Options) -> Callable[[], dict[str, str]]:
+    """:func:`generate` in two steps: model modules and formatting are handed to worker
+    processes now; the function returned waits for them and returns the files."""
     package = plan.slug
     cache: Cache = DiskCache(options.cache_dir) if options.cache_dir else MemoryCache()
     names = modelplan.build(plan)
@@ -40,12 +47,16 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     context = template_context(plan, names)
     sources = {path: render(t, options.templates, **context) for t, path in _TEMPLATES}
     sources["_formats.py"] = _header(plan).split("\n")[0] + "\n" + inspect.getsource(formats)
-    built = render_modules(modules, sources, types_schema, package, cache, options.workers)
-    files = {f"python/{package}/{path}": text for path, text in built.items()}
-    files[f"python/{package}/py.typed"] = ""
+    pending = start_modules(modules, sources, types_schema, package, cache, options.workers)
+    files = {f"python/{package}/py.typed": ""}
     for name in ("pyproject.toml", "README.md"):
         files[f"python/{name}"] = render(f"python/{name}.j2", options.templates, **context)
-    return files
+
+    def finish() -> dict[str, str]:
+        built = {f"python/{package}/{path}": text for path, text in pending().items()}
+        return {**built, **files}
+
+    return finish
 
 
 def template_context(plan: ir.Plan, names: ModelPlan | None = None) -> dict[str, object]:
