@@ -42,26 +42,29 @@ segments:
 """
 
 
+ARRAY_TRAIT_LOG = [
+    {
+        "type": "identify",
+        "userId": "u1",
+        "messageId": "m1",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "traits": {"tags": [1, 3], "names": ["bob"]},
+    },
+    {
+        "type": "identify",
+        "userId": "u2",
+        "messageId": "m2",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "traits": {"tags": [13, 3.0], "names": ["bobby"]},
+    },
+]
+
+
 def test_contains_on_array_traits_runs_in_simulate(tmp_path: Path) -> None:
     """`contains` on an array trait passed lint, then DuckDB refused the SQL in `simulate`."""
     loaded = load_plan_text(ARRAY_TRAITS, "plan.yaml")
     assert loaded.plan is not None and loaded.spec is not None, loaded.diagnostics
-    messages = [
-        {
-            "type": "identify",
-            "userId": "u1",
-            "messageId": "m1",
-            "timestamp": "2026-01-01T00:00:00Z",
-            "traits": {"tags": [1, 3], "names": ["bob"]},
-        },
-        {
-            "type": "identify",
-            "userId": "u2",
-            "messageId": "m2",
-            "timestamp": "2026-01-01T00:00:00Z",
-            "traits": {"tags": [13, 3.0], "names": ["bobby"]},
-        },
-    ]
+    messages = ARRAY_TRAIT_LOG
     log = tmp_path / "log.jsonl"
     log.write_text("".join(json.dumps(m) + "\n" for m in messages))
     result = Engine(loaded.plan, loaded.spec.lint, [str(log)]).simulate(

@@ -12,12 +12,13 @@ structs, so the log order needs no global sort.
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..plan import ir
+from ..validate.spark import first_line
 from . import analysis, inputs, sql
 from .dialects import Dialect, translate
 from .engine import Audit, Membership, Simulation, suppression_window, totals_dict
@@ -26,27 +27,14 @@ from .sql import JourneyError
 
 
 def session(master: str = "local[*]", partitions: int = 8) -> Any:
-    """A Spark session for the audit (UTC, no UI)."""
+    """A Spark session for the audit (:func:`codegen.validate.spark.session`)."""
+    from ..validate.spark import SparkError
+    from ..validate.spark import session as spark_session
+
     try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        raise JourneyError(
-            "--engine spark needs pyspark: pip install 'tracking-plan-codegen[spark]'"
-        ) from None
-    try:
-        spark = (
-            SparkSession.builder.master(master)
-            .appName("codegen-audit")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", str(partitions))
-            .getOrCreate()
-        )
-        spark.sparkContext.setLogLevel("ERROR")
-        return spark
-    except Exception as exc:  # no Java, a master that cannot be reached
-        raise JourneyError(f"cannot start Spark on `{master}`: {exc}") from None
+        return spark_session(master, partitions, "codegen-audit")
+    except SparkError as exc:
+        raise JourneyError(str(exc)) from None
 
 
 def _string(value: str) -> str:
@@ -151,9 +139,10 @@ def segment_queries(
         if name == "person_traits":
             columns = [e.alias_or_name for e in query.selects if e.alias_or_name != "profile"]
         try:
-            out.append((name, query.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)))
+            text = query.sql(dialect="spark", unsupported_level=sqlglot.ErrorLevel.RAISE)
         except sqlglot.errors.SqlglotError as exc:
             raise JourneyError(f"the simulation cannot be written in Spark SQL: {exc}") from None
+        out.append((name, text))
     return out
 
 
@@ -163,29 +152,29 @@ def _spark_only(query: Any, parameters: dict[str, Any], columns: Sequence[str]) 
 
     from sqlglot import exp, parse_one
 
-    def spark(text: str) -> exp.Expression:
-        return parse_one(text, read="spark")
+    def spark(text: str, h: exp.Expression | None = None) -> Any:
+        """Spark SQL text, its column ``h`` replaced by the expression ``h``."""
+        parsed: Any = parse_one(text, read="spark")
+        for column in list(parsed.find_all(exp.Column)):
+            if h is not None and column.name == "h" and not column.table:
+                column.replace(h.copy())
+        return parsed
 
     def rewrite(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Anonymous):
             name = node.name.lower()
             args = node.expressions
             if name == "getvariable":
-                return parameters[args[0].name].copy()
+                value: exp.Expression = parameters[args[0].name].copy()
+                return value
             if name == "arg_max_null":  # max_by keeps a NULL value (a trait cleared by null)
                 return exp.Anonymous(this="max_by", expressions=args)
             if name == "json_contains":  # an array trait holding the element, by JSON value
-                needle = json.loads(args[1].name)
-                if isinstance(needle, bool):
-                    test = f"schema_of_variant(x) = 'BOOLEAN' AND try_variant_get(x, '$', 'boolean') = {str(needle).upper()}"
-                elif isinstance(needle, int | float):
-                    test = f"schema_of_variant(x) NOT IN ('STRING', 'BOOLEAN') AND try_variant_get(x, '$', 'double') = {float(needle)!r}"
-                else:
-                    test = f"schema_of_variant(x) = 'STRING' AND try_variant_get(x, '$', 'string') = {_string(str(needle))}"
-                found = spark(
-                    f"exists(try_variant_get(try_parse_json(h), '$', 'array<variant>'), x -> {test})"
+                found: exp.Expression = spark(
+                    "exists(try_variant_get(try_parse_json(h), '$', 'array<variant>'), "
+                    f"x -> {_element_test(json.loads(args[1].name))})",
+                    h=args[0],
                 )
-                found.find(exp.Column).replace(args[0].copy())  # h: the trait column
                 return found
         if (
             isinstance(node, exp.EQ)
@@ -198,10 +187,9 @@ def _spark_only(query: Any, parameters: dict[str, Any], columns: Sequence[str]) 
                 raise JourneyError(f"JSON path {path} cannot be used in Spark SQL")
             present = spark(
                 f"get_json_object(h, {_path(key)}) IS NULL "
-                f"AND array_contains(json_object_keys(h), {_string(key)})"
+                f"AND array_contains(json_object_keys(h), {_string(key)})",
+                h=node.this.this,
             )
-            for column in present.find_all(exp.Column):
-                column.replace(node.this.this.copy())
             return exp.Paren(this=present)
         if isinstance(node, exp.Length) and isinstance(node.this, exp.ArrayFilter):
             return exp.ArraySize(this=node.this)
@@ -218,6 +206,22 @@ def _spark_only(query: Any, parameters: dict[str, Any], columns: Sequence[str]) 
                 select.set("expressions", expressions)
                 break
     return query
+
+
+def _element_test(needle: object) -> str:
+    """Whether the variant ``x`` is the JSON value ``needle`` (3 and 3.0 are the same number)."""
+    if isinstance(needle, bool):
+        value = "TRUE" if needle else "FALSE"
+        return f"schema_of_variant(x) = 'BOOLEAN' AND try_variant_get(x, '$', 'boolean') = {value}"
+    if isinstance(needle, int | float):
+        return (
+            "schema_of_variant(x) NOT IN ('STRING', 'BOOLEAN') "
+            f"AND try_variant_get(x, '$', 'double') = {float(needle)!r}"
+        )
+    return (
+        "schema_of_variant(x) = 'STRING' "
+        f"AND try_variant_get(x, '$', 'string') = {_string(str(needle))}"
+    )
 
 
 class SparkEngine:
@@ -306,7 +310,7 @@ class SparkEngine:
         except JourneyError:
             raise
         except Exception as exc:  # pyspark's AnalysisException and friends: one line
-            raise JourneyError(f"Spark could not run the audit: {_first_line(exc)}") from None
+            raise JourneyError(f"Spark could not run the audit: {first_line(exc)}") from None
         findings = analysis.assemble([tuple(r) for r in rows], pattern)
         return Audit(
             findings,
@@ -333,7 +337,7 @@ class SparkEngine:
         except JourneyError:
             raise
         except Exception as exc:
-            raise JourneyError(f"Spark could not run the simulation: {_first_line(exc)}") from None
+            raise JourneyError(f"Spark could not run the simulation: {first_line(exc)}") from None
         out = []
         for segment in self.plan.segments:
             column = f"seg_{segment.id}"
@@ -346,11 +350,6 @@ class SparkEngine:
         for frame in self.cached:
             frame.unpersist()
         self._folder.cleanup()
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _is_uri(source: str) -> bool:
