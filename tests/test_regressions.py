@@ -313,3 +313,22 @@ def test_two_plans_with_one_slug_are_refused(cli: Any, tmp_path: Path) -> None:
         result = cli(command, plans, "-o", tmp_path / "out", "--no-cache")
         assert result.exit_code == 2 and "both have slug `glow_shop`" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_clipped_violation_keeps_its_length_in_a_later_range(tmp_path: Path) -> None:
+    """A violation in a 4 MiB range after the first was rebuilt to shift its line number, which
+    clipped its clipped text again: "(600,000 characters)" became "(1,0xx characters)"."""
+    from codegen.validate import validate_sources
+    from codegen.validate.checker import Violation
+
+    from .conftest import glow_shop
+
+    long = Violation("f", 1, None, "Order " * 100_000, "unplanned_event", "", "unplanned")
+    assert long.shifted(7).event == long.event and long.shifted(7).line == 8
+    line = json.dumps({"type": "track", "event": "Order " * 100_000, "userId": "c_abc1234"})
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n" * 5_000_000 + line + "\n")  # past the first 4 MiB range
+    found: list[Violation] = []
+    validate_sources(glow_shop(), [str(log)], found.append, workers=1)
+    assert found[-1].line == 5_000_001
+    assert found[-1].event is not None and found[-1].event.endswith("(600,000 characters)")

@@ -4,9 +4,11 @@ slow)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,11 +18,17 @@ import pytest
 from codegen.journeys.engine import Engine
 from codegen.journeys.spark import SparkEngine, session
 from codegen.pipeline import load_plan, load_plan_text
+from codegen.validate import Summary, Violation, validate_sources
+from codegen.validate.spark import validate_to
 
 from .conftest import CASES, ROOT
 from .test_journeys import BROWSED_PHANTOM, injected_plan
 from .test_journeys_dirty import ALIAS_LOG, NEW_PROFILE_LOG, NULL_TRAIT_LOG
 from .test_regressions import ARRAY_TRAIT_LOG, ARRAY_TRAITS
+from .test_validate import PLAN as VALIDATE_PLAN
+from .test_validate import _stream, write_log
+from .test_validate import order as validate_order
+from .test_validate_hostile import BAD, GOOD, _hostile_files, hostile_contents
 from .test_warehouse import LOGS
 
 pytestmark = pytest.mark.slow
@@ -107,3 +115,97 @@ def test_spark_simulates_what_duckdb_simulates(case: str, spark: Any, tmp_path: 
     assert found == expected
     assert found.unreadable == 1
     assert any(m.members for m in found.segments)  # a comparison of empty lists proves nothing
+
+
+# -- validate: every validate test log through Spark partitions, violations as the local run ----
+
+
+def _validate_logs(folder: Path) -> list[Path]:
+    """The hostile files of test_validate_hostile.py and the logs of test_validate.py."""
+    good, bad = validate_order(), validate_order(**{"properties.revenue": "x"})
+    logs = [folder / name for name in sorted(_hostile_files(folder))]
+    batch_line = json.dumps({"batch": [good, bad], "sentAt": "2026-01-01T00:00:00Z"}).encode()
+    gz = folder / "v_batch_line.jsonl.gz"
+    gz.write_bytes(gzip.compress(b"\n".join([json.dumps(good).encode(), batch_line]) + b"\n"))
+    pretty = folder / "v_export.json"
+    pretty.write_text(json.dumps({"batch": [bad, good, bad]}, indent=2))
+    encoded = json.dumps(good).encode()
+    logs += [
+        gz,
+        pretty,
+        write_log(
+            folder / "v_malformed.jsonl", [encoded, b"{not json", b"", encoded, b"[1, 2", encoded]
+        ),
+        write_log(folder / "v_stream.jsonl", _stream(3000)),  # many ranges: see the fixture
+        write_log(
+            folder / "v_deep_and_bad_utf8.jsonl",
+            [
+                GOOD,
+                b'{"type": "track", "event": "Order \xff Completed", "userId": "c_abc1234"}',
+                b'{"type": [], "event": "Order Completed"}',
+                b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
+                GOOD,
+                BAD,
+            ],
+        ),
+    ]
+    return logs
+
+
+@dataclass(frozen=True)
+class _Runs:
+    logs: list[Path]
+    local: tuple[Summary, list[Violation]]
+    spark: tuple[Summary, list[dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def validated(spark: Any, tmp_path_factory: pytest.TempPathFactory) -> _Runs:
+    """Every log validated once locally and once in Spark (one job for all of them)."""
+    from codegen.validate import inputs
+
+    folder = tmp_path_factory.mktemp("validate-logs")
+    logs = _validate_logs(folder)
+    limit = 2 << 20
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(inputs, "RANGE_BYTES", 40_000)  # many ranges, cut inside lines
+        found: list[Violation] = []
+        summary = validate_sources(
+            VALIDATE_PLAN, [str(p) for p in logs], found.append, workers=1, max_message_bytes=limit
+        )
+        output = folder / "out"
+        on_spark = validate_to(
+            spark, VALIDATE_PLAN, [str(p) for p in logs], str(output), max_message_bytes=limit
+        )
+    written = [
+        json.loads(line)
+        for part in sorted(output.glob("part-*"))
+        for line in part.read_text().splitlines()
+    ]
+    return _Runs(logs, (summary, found), (on_spark, written))
+
+
+def test_validate_logs_cover_ranges_gzip_documents_and_unreadable(validated: _Runs) -> None:
+    summary, found = validated.local
+    assert len(validated.logs) >= 55 and len(found) > 300 and summary.errors
+    assert {Path(v.file).name for v in found} >= {"v_stream.jsonl", "v_batch_line.jsonl.gz"}
+
+
+def test_spark_validate_summary_is_the_local_summary(validated: _Runs) -> None:
+    assert validated.spark[0].as_dict(top=1000) == validated.local[0].as_dict(top=1000)
+
+
+VALIDATE_LOG_NAMES = [
+    *sorted(hostile_contents()),
+    "v_batch_line.jsonl.gz",
+    "v_export.json",
+    "v_malformed.jsonl",
+    "v_stream.jsonl",
+    "v_deep_and_bad_utf8.jsonl",
+]
+
+
+@pytest.mark.parametrize("name", VALIDATE_LOG_NAMES)
+def test_spark_validate_finds_what_validate_finds(name: str, validated: _Runs) -> None:
+    expected = [v.as_dict() for v in validated.local[1] if Path(v.file).name == name]
+    assert [v for v in validated.spark[1] if Path(v["file"]).name == name] == expected
