@@ -21,7 +21,7 @@ from codegen.pipeline import load_plan, load_plan_text
 from codegen.validate import Summary, Violation, validate_sources
 from codegen.validate.spark import validate_to
 
-from .conftest import CASES, ROOT
+from .conftest import CASES, ROOT, CliFn
 from .test_journeys import BROWSED_PHANTOM, injected_plan
 from .test_journeys_dirty import ALIAS_LOG, NEW_PROFILE_LOG, NULL_TRAIT_LOG
 from .test_regressions import ARRAY_TRAIT_LOG, ARRAY_TRAITS
@@ -209,3 +209,66 @@ VALIDATE_LOG_NAMES = [
 def test_spark_validate_finds_what_validate_finds(name: str, validated: _Runs) -> None:
     expected = [v.as_dict() for v in validated.local[1] if Path(v.file).name == name]
     assert [v for v in validated.spark[1] if Path(v["file"]).name == name] == expected
+
+
+# -- the CLI -------------------------------------------------------------------------------------
+
+
+def test_cli_simulate_on_spark_prints_what_duckdb_prints(spark: Any, cli: CliFn) -> None:
+    args = ["simulate", "--plan", str(_JOURNEYS), str(CASES / "journeys" / "simulate.jsonl")]
+    args += ["--at", "2026-03-10T12:00:00Z", "--format", "json"]
+    local = cli(*args)
+    on_spark = cli(*args, "--engine", "spark", "--master", "local[2]")
+    assert (on_spark.exit_code, on_spark.stdout) == (local.exit_code, local.stdout)
+    assert json.loads(on_spark.stdout)["segments"]
+    wrong = cli(*args, "--engine", "spark", "--memory-limit", "1GB")
+    assert wrong.exit_code == 2 and "--memory-limit is DuckDB's" in wrong.stderr
+
+
+def test_cli_validate_on_spark_writes_the_json_report_violations(
+    spark: Any, cli: CliFn, tmp_path: Path
+) -> None:
+    log = write_log(tmp_path / "log.jsonl", [GOOD, BAD, b"{oops", GOOD])
+    gz = tmp_path / "more.jsonl.gz"
+    gz.write_bytes(gzip.compress(BAD + b"\n\xff\n"))
+    args = ["validate", "--plan", "plans/glow_shop.yaml", str(log), str(gz)]
+    report = cli(*args, "--format", "json")
+    expected = json.loads(report.stdout)
+    text = cli(*args, "--engine", "spark", "--output", tmp_path / "out")
+    assert text.exit_code == report.exit_code == 1
+    assert "malformed lines" in text.stdout and "4 violations written to" in text.stdout
+    written = [
+        json.loads(line)
+        for part in sorted((tmp_path / "out").glob("part-*"))
+        for line in part.read_text().splitlines()
+    ]
+    assert written == expected["violations"] and len(written) == 4
+    as_json = cli(
+        *args,
+        "--engine",
+        "spark",
+        "--output",
+        tmp_path / "pq",
+        "--output-format",
+        "parquet",
+        "--format",
+        "json",
+    )
+    assert json.loads(as_json.stdout)["summary"] == expected["summary"]
+    rows = spark.read.parquet(str(tmp_path / "pq")).collect()
+    assert sorted(json.dumps(r.asDict(), sort_keys=True) for r in rows) == sorted(
+        json.dumps(v, sort_keys=True) for v in expected["violations"]
+    )
+
+
+def test_cli_validate_on_spark_usage_errors(cli: CliFn, tmp_path: Path) -> None:
+    log = write_log(tmp_path / "log.jsonl", [GOOD])
+    args = ["validate", "--plan", "plans/glow_shop.yaml", str(log)]
+    missing = cli(*args, "--engine", "spark")
+    assert missing.exit_code == 2 and "give --output DIR" in missing.stderr
+    exists = cli(*args, "--engine", "spark", "--output", tmp_path)
+    assert exists.exit_code == 2 and "exists; give a new folder" in exists.stderr
+    local = cli(*args, "--output", tmp_path / "new")
+    assert local.exit_code == 2 and "--output is for --engine spark" in local.stderr
+    engine = cli(*args, "--engine", "flink", "--output", tmp_path / "new")
+    assert engine.exit_code == 2 and "not local or spark" in engine.stderr
