@@ -292,39 +292,43 @@ class SparkEngine:
             frame.createOrReplaceTempView(relation.name)
             self.cached.append(frame)
 
+    def _messages(self) -> int:
+        """Read the logs into the ``messages`` relation; returns the unreadable lines."""
+        self._load()
+        self._run([analysis.Relation("messages", messages_query(self.roles, self.filters))])
+        count = self.spark.sql("SELECT count(*) FROM expanded WHERE NOT usable").collect()[0][0]
+        return int(count) + self.inputs.unreadable
+
     def audit(self) -> Audit:
         try:
-            self._load()
+            unreadable = self._messages()
             pattern = self.plan.identity.user_id_pattern
-            self._run(
-                [
-                    analysis.Relation("messages", messages_query(self.roles, self.filters)),
-                    *analysis.relations(self.roles, pattern, self.suppression, None),
-                ]
-            )
+            self._run(analysis.relations(self.roles, pattern, self.suppression, None))
             columns = ", ".join(analysis.FINDING_COLUMNS)
             rows = self.spark.sql(f"SELECT {columns} FROM audit_findings").collect()
-            unreadable = self.spark.sql("SELECT count(*) FROM expanded WHERE NOT usable")
             totals = self.spark.sql("SELECT * FROM audit_totals").collect()[0]
-            count = int(unreadable.collect()[0][0])
         except JourneyError:
             raise
         except Exception as exc:  # pyspark's AnalysisException and friends: one line
             raise JourneyError(f"Spark could not run the audit: {first_line(exc)}") from None
         findings = analysis.assemble([tuple(r) for r in rows], pattern)
         return Audit(
-            findings,
-            totals_dict((*totals, count), self.inputs.unreadable),
-            tuple(self.notes),
-            self.suppression,
+            findings, totals_dict((*totals, unreadable), 0), tuple(self.notes), self.suppression
         )
 
     def simulate(self, at: datetime | None) -> Simulation:
         """Segment membership at ``at`` (default: the last timestamp), as
-        :meth:`.engine.Engine.simulate`: phantoms from the audit of the whole log."""
-        audited = self.audit()
-        phantoms = {f.profiles[0] for f in audited.findings if f.kind == "phantom_abandoner"}
+        :meth:`.engine.Engine.simulate`: phantoms (of QA segments) from the audit of the whole
+        log; without a QA segment the audit is not run."""
+        qa = any(segment.qa for segment in self.plan.segments)
+        phantoms: set[str] = set()
+        if qa:
+            audited = self.audit()
+            unreadable = int(audited.totals["unreadable"])
+            phantoms = {f.profiles[0] for f in audited.findings if f.kind == "phantom_abandoner"}
         try:
+            if not qa:
+                unreadable = self._messages()
             if at is None:
                 last = self.spark.sql(
                     "SELECT date_format(max(ts), \"yyyy-MM-dd'T'HH:mm:ss.SSSSSS\") FROM messages"
@@ -344,7 +348,7 @@ class SparkEngine:
             members = tuple(sorted(r["profile"] for r in rows if r[column]))
             phantom = tuple(m for m in members if m in phantoms) if segment.qa else ()
             out.append(Membership(segment.id, segment.name, members, phantom))
-        return Simulation(at, tuple(out), tuple(self.notes), int(audited.totals["unreadable"]))
+        return Simulation(at, tuple(out), tuple(self.notes), unreadable)
 
     def close(self) -> None:
         for frame in self.cached:
