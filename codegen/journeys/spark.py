@@ -1,5 +1,6 @@
-"""The audit on Apache Spark: the logs read by Spark, the analysis of :mod:`.analysis` translated
-to Spark SQL by SQLGlot and run over temporary views, the rows assembled as in DuckDB.
+"""The audit and the simulation on Apache Spark: the logs read by Spark, the analysis of
+:mod:`.analysis` and the segment SQL of :func:`.sql.segments` translated to Spark SQL by SQLGlot
+and run over temporary views, the rows assembled as in DuckDB.
 
 Local files are sniffed and decoded by :mod:`.inputs` first (UTF-16, JSON documents, gzip without
 a ``.gz`` name); any other URI (``s3a://``, ``hdfs://``, ...) goes to Spark as given and must be
