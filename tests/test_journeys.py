@@ -298,11 +298,13 @@ def test_simulate_defaults_to_the_last_timestamp() -> None:
     assert performed == ("c_late",)  # the window is (at - 1 hour, at]: c_ann at 11:30 is out
 
 
+# The phone browsed an hour earlier: a brand-new profile is in no "has not performed within 1
+# hour" segment (profile_rules.NEW_PROFILES).
+BROWSED_PHANTOM = [track("Product Viewed", "m0", "09:00", anon="phone-1"), *PHANTOM]
+
+
 def test_qa_segment_marks_phantom_abandoners(tmp_path: Path) -> None:
-    # The phone browsed an hour earlier: a brand-new profile is in no "has not performed
-    # within 1 hour" segment (profile_rules.NEW_PROFILES).
-    browsed = track("Product Viewed", "m0", "09:00", anon="phone-1")
-    result = engine([log(tmp_path, [browsed, *PHANTOM])]).simulate(
+    result = engine([log(tmp_path, BROWSED_PHANTOM)]).simulate(
         datetime(2026, 3, 1, 10, 4, tzinfo=UTC)
     )
     qa = {m.segment: m for m in result.segments}["qa_checkout_abandoned_1h"]
@@ -327,8 +329,11 @@ def test_emitted_sql_runs_on_its_own(tmp_path: Path, cli: CliFn) -> None:
     assert rows == [("duplicate_profile", ["c_x0000001", "c_x0000002"])]
 
 
-def test_plan_text_cannot_inject_sql(tmp_path: Path) -> None:
-    text = (
+def injected_plan() -> Any:
+    """The journeys plan with SQL in an enum value and a segment's `in` list."""
+    from codegen.pipeline import load_plan_text
+
+    return load_plan_text(
         (CASES / "journeys" / "plan.yaml")
         .read_text()
         .replace(
@@ -337,9 +342,10 @@ def test_plan_text_cannot_inject_sql(tmp_path: Path) -> None:
         )
         .replace("in: [gold, platinum]", 'in: [gold, "x\'); DROP TABLE messages; --"]')
     )
-    from codegen.pipeline import load_plan_text
 
-    loaded = load_plan_text(text)
+
+def test_plan_text_cannot_inject_sql(tmp_path: Path) -> None:
+    loaded = injected_plan()
     result = engine([str(CASES / "journeys" / "simulate.jsonl")], loaded).simulate(None)
     assert {m.segment: list(m.members) for m in result.segments}["vip"] == ["c_ann", "c_cy"]
 

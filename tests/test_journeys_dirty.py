@@ -321,44 +321,45 @@ def member_lists(tmp_path: Path, messages: list[dict[str, Any]]) -> dict[str, li
     return {m.segment: list(m.members) for m in result.segments}
 
 
-def test_brand_new_profiles_are_not_in_has_not_performed_within(tmp_path: Path) -> None:
-    old = identify("i1", "00:00", "c_old", email="old@example.com")
-    messages = [
-        {**old, "timestamp": at(1, 0)},
-        {**track("Checkout Started", "c1", "00:00", user="c_old"), "timestamp": at(10, 11)},
-        {**track("Checkout Started", "c2", "00:00", user="c_new"), "timestamp": at(10, 11)},
-    ]
-    # no_order_1d: performed Checkout Started, not performed Order Completed within 1 day
-    assert member_lists(tmp_path, messages)["no_order_1d"] == ["c_old"]
-
-
-def test_a_trait_sent_as_null_clears_it(tmp_path: Path) -> None:
-    messages = [
-        {**identify("i1", "00:00", "c_ann", loyalty_tier="gold"), "timestamp": at(1, 0)},
-        {**identify("i2", "00:00", "c_ann", loyalty_tier=None), "timestamp": at(2, 0)},
-        {**identify("i3", "00:00", "c_bob", loyalty_tier="gold"), "timestamp": at(1, 0)},
-        {**identify("i4", "00:00", "c_bob", email="bob@example.com"), "timestamp": at(2, 0)},
-    ]
-    members = member_lists(tmp_path, messages)
-    assert (members["gold"], members["not_gold"]) == (["c_bob"], ["c_ann"])
-
-
-def test_an_alias_between_user_ids_merges_the_people(tmp_path: Path) -> None:
-    alias = {
+# The logs of the tests below (also simulated on Spark by tests/test_spark.py).
+NEW_PROFILE_LOG = [
+    {**identify("i1", "00:00", "c_old", email="old@example.com"), "timestamp": at(1, 0)},
+    {**track("Checkout Started", "c1", "00:00", user="c_old"), "timestamp": at(10, 11)},
+    {**track("Checkout Started", "c2", "00:00", user="c_new"), "timestamp": at(10, 11)},
+]
+NULL_TRAIT_LOG = [
+    {**identify("i1", "00:00", "c_ann", loyalty_tier="gold"), "timestamp": at(1, 0)},
+    {**identify("i2", "00:00", "c_ann", loyalty_tier=None), "timestamp": at(2, 0)},
+    {**identify("i3", "00:00", "c_bob", loyalty_tier="gold"), "timestamp": at(1, 0)},
+    {**identify("i4", "00:00", "c_bob", email="bob@example.com"), "timestamp": at(2, 0)},
+]
+ALIAS_LOG = [
+    {**identify("i1", "00:00", "c_old", loyalty_tier="gold"), "timestamp": at(1, 0)},
+    {**track("Product Added", "a1", "00:00", user="c_old", cart_id="K"), "timestamp": at(2, 0)},
+    {
         "type": "alias",
         "previousId": "c_old",
         "userId": "c_new",
         "messageId": "al",
         "timestamp": at(3, 0),
-    }
-    messages = [
-        {**identify("i1", "00:00", "c_old", loyalty_tier="gold"), "timestamp": at(1, 0)},
-        {**track("Product Added", "a1", "00:00", user="c_old", cart_id="K"), "timestamp": at(2, 0)},
-        alias,
-        {**identify("i2", "00:00", "c_new", email="new@example.com"), "timestamp": at(4, 0)},
-        {**track("Product Added", "a2", "00:00", user="c_new", cart_id="K"), "timestamp": at(5, 0)},
-    ]
-    members = member_lists(tmp_path, messages)
+    },
+    {**identify("i2", "00:00", "c_new", email="new@example.com"), "timestamp": at(4, 0)},
+    {**track("Product Added", "a2", "00:00", user="c_new", cart_id="K"), "timestamp": at(5, 0)},
+]
+
+
+def test_brand_new_profiles_are_not_in_has_not_performed_within(tmp_path: Path) -> None:
+    # no_order_1d: performed Checkout Started, not performed Order Completed within 1 day
+    assert member_lists(tmp_path, NEW_PROFILE_LOG)["no_order_1d"] == ["c_old"]
+
+
+def test_a_trait_sent_as_null_clears_it(tmp_path: Path) -> None:
+    members = member_lists(tmp_path, NULL_TRAIT_LOG)
+    assert (members["gold"], members["not_gold"]) == (["c_bob"], ["c_ann"])
+
+
+def test_an_alias_between_user_ids_merges_the_people(tmp_path: Path) -> None:
+    members = member_lists(tmp_path, ALIAS_LOG)
     assert (members["gold"], members["added_twice"], members["has_email"]) == (
         ["c_new"],
         ["c_new"],

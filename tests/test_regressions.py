@@ -42,26 +42,29 @@ segments:
 """
 
 
+ARRAY_TRAIT_LOG = [
+    {
+        "type": "identify",
+        "userId": "u1",
+        "messageId": "m1",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "traits": {"tags": [1, 3], "names": ["bob"]},
+    },
+    {
+        "type": "identify",
+        "userId": "u2",
+        "messageId": "m2",
+        "timestamp": "2026-01-01T00:00:00Z",
+        "traits": {"tags": [13, 3.0], "names": ["bobby"]},
+    },
+]
+
+
 def test_contains_on_array_traits_runs_in_simulate(tmp_path: Path) -> None:
     """`contains` on an array trait passed lint, then DuckDB refused the SQL in `simulate`."""
     loaded = load_plan_text(ARRAY_TRAITS, "plan.yaml")
     assert loaded.plan is not None and loaded.spec is not None, loaded.diagnostics
-    messages = [
-        {
-            "type": "identify",
-            "userId": "u1",
-            "messageId": "m1",
-            "timestamp": "2026-01-01T00:00:00Z",
-            "traits": {"tags": [1, 3], "names": ["bob"]},
-        },
-        {
-            "type": "identify",
-            "userId": "u2",
-            "messageId": "m2",
-            "timestamp": "2026-01-01T00:00:00Z",
-            "traits": {"tags": [13, 3.0], "names": ["bobby"]},
-        },
-    ]
+    messages = ARRAY_TRAIT_LOG
     log = tmp_path / "log.jsonl"
     log.write_text("".join(json.dumps(m) + "\n" for m in messages))
     result = Engine(loaded.plan, loaded.spec.lint, [str(log)]).simulate(
@@ -321,3 +324,22 @@ def test_liquid_keywords_as_property_names_use_brackets() -> None:
     assert liquid_path("event", ["for"]) == "event['for']"
     assert liquid_path("event", ["format"]) == "event.format"
     assert render("{{ " + liquid_path("event", ["for"]) + " }}", {"event": {"for": "x"}}) == "x"
+
+
+def test_a_clipped_violation_keeps_its_length_in_a_later_range(tmp_path: Path) -> None:
+    """A violation in a 4 MiB range after the first was rebuilt to shift its line number, which
+    clipped its clipped text again: "(600,000 characters)" became "(1,0xx characters)"."""
+    from codegen.validate import validate_sources
+    from codegen.validate.checker import Violation
+
+    from .conftest import glow_shop
+
+    long = Violation("f", 1, None, "Order " * 100_000, "unplanned_event", "", "unplanned")
+    assert long.shifted(7).event == long.event and long.shifted(7).line == 8
+    line = json.dumps({"type": "track", "event": "Order " * 100_000, "userId": "c_abc1234"})
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n" * 5_000_000 + line + "\n")  # past the first 4 MiB range
+    found: list[Violation] = []
+    validate_sources(glow_shop(), [str(log)], found.append, workers=1)
+    assert found[-1].line == 5_000_001
+    assert found[-1].event is not None and found[-1].event.endswith("(600,000 characters)")

@@ -476,6 +476,14 @@ def test_distinct_event_names_are_counted_in_bounded_groups(
 
 
 def _hostile_files(folder: Path) -> dict[str, bytes]:
+    files = hostile_contents()
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return files
+
+
+def hostile_contents() -> dict[str, bytes]:
+    """The hostile files by name (also validated on Spark by tests/test_spark.py)."""
     big_int = b'{"type":"track","event":"Order Completed","userId":"c_abc1234","properties":'
     files: dict[str, bytes] = {
         "binary.bin": bytes(range(256)) * 40,
@@ -544,8 +552,6 @@ def _hostile_files(folder: Path) -> dict[str, bytes]:
         "gzip_of_gzip.jsonl.gz": gzip.compress(gzip.compress(GOOD + b"\n")),
         "ansi_event.jsonl": json.dumps(order(event="\x1b[31mOrder\x1b[0m")).encode() + b"\n",
     }
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
     return files
 
 

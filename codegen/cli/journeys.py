@@ -18,6 +18,7 @@ from .policy import ExitCode, fail, out, require_files, require_plan, settings
 
 if TYPE_CHECKING:
     from ..journeys.engine import Engine
+    from ..journeys.spark import SparkEngine
     from ..plan import ir
 
 
@@ -58,7 +59,7 @@ DialectOpt = Annotated[
     ),
 ]
 EngineOpt = Annotated[
-    str, typer.Option("--engine", help="Where the audit runs: duckdb (in-process) or spark.")
+    str, typer.Option("--engine", help="Where it runs: duckdb (in-process) or spark.")
 ]
 MasterOpt = Annotated[str, typer.Option("--master", help="Spark master URL for --engine spark.")]
 SchemaOpt = Annotated[
@@ -120,6 +121,36 @@ def _window(window: str | None) -> ir.Window | None:
     if window and suppression is None:
         fail(f"`{window}` is not a window (e.g. `1 hour`)")
     return suppression
+
+
+def _spark(engine_name: str, emit_sql: bool, memory_limit: str | None) -> bool:
+    """Whether ``--engine`` is spark (after checking the options that go with it)."""
+    if engine_name not in ("duckdb", "spark"):
+        fail(f"--engine `{engine_name}` is not duckdb or spark")
+    if engine_name == "spark" and emit_sql:
+        fail("--emit-sql with --engine spark: use --source segment-warehouse --dialect spark")
+    if engine_name == "spark" and memory_limit is not None:
+        fail("--memory-limit is DuckDB's; Spark's memory is set by its own configuration")
+    return engine_name == "spark"
+
+
+@contextlib.contextmanager
+def _spark_engine(
+    plan: Path, logs: list[str] | None, glob: bool, window: str | None, master: str
+) -> Iterator[SparkEngine]:
+    """A Spark engine over the logs (local paths must exist; URIs go to Spark as given)."""
+    from ..journeys.spark import SparkEngine
+
+    usable = require_plan(plan)
+    sources = _logs(logs or [], glob)
+    if not sources:
+        fail("no event logs given")
+    require_files([s for s in sources if "://" not in s or s.startswith("file://")])
+    engine = SparkEngine(usable.plan, sources, _window(window), master=master)
+    try:
+        yield engine
+    finally:
+        engine.close()
 
 
 def _engine(plan: Path, logs: list[str], window: str | None, memory_limit: str | None) -> Engine:
@@ -197,24 +228,13 @@ def audit(
         return
     if dialect != "duckdb" or schema is not None:
         fail("--dialect and --schema are for --source segment-warehouse")
-    if engine_name not in ("duckdb", "spark"):
-        fail(f"--engine `{engine_name}` is not duckdb or spark")
-    if engine_name == "spark":
-        from ..journeys.spark import SparkEngine
-
-        usable = require_plan(plan)
-        if not logs:
-            fail("no event logs given")
-        if emit_sql:
-            fail("--emit-sql with --engine spark: use --source segment-warehouse --dialect spark")
-        with _journey_errors():
-            spark_engine = SparkEngine(usable.plan, logs, _window(window), master=master)
+    if _spark(engine_name, emit_sql, memory_limit):
+        with _journey_errors(), _spark_engine(plan, logs, glob, window, master) as spark_engine:
             result = spark_engine.audit()
-            spark_engine.close()
         _print(
             JourneyFormat(settings().format("audit", fmt)),
             result,
-            usable.plan.name,
+            spark_engine.plan.name,
             report.audit_json,
             report.audit_markdown,
             report.audit_text,
@@ -254,6 +274,8 @@ def simulate(
     memory_limit: MemoryOpt = None,
     allow_unreadable: AllowUnreadableOpt = 0,
     glob: GlobOpt = False,
+    engine_name: EngineOpt = "duckdb",
+    master: MasterOpt = "local[*]",
 ) -> None:
     """Evaluate every segment of the plan over the replayed logs: who would be in it."""
     from ..journeys import report
@@ -266,6 +288,19 @@ def simulate(
             fail(f"--at `{at}` is not an ISO 8601 time")
         if moment.utcoffset() is None:  # else it would depend on this machine's time zone
             fail(f"--at `{at}` has no UTC offset; add one, e.g. `{at}Z` or `{at}+02:00`")
+    if _spark(engine_name, emit_sql, memory_limit):
+        with _journey_errors(), _spark_engine(plan, logs, glob, None, master) as spark_engine:
+            simulated = spark_engine.simulate(moment)
+        _print(
+            JourneyFormat(settings().format("simulate", fmt)),
+            simulated,
+            spark_engine.plan.name,
+            report.simulation_json,
+            report.simulation_markdown,
+            report.simulation_text,
+        )
+        _unreadable_exit(simulated.unreadable, allow_unreadable)
+        return
     with _journey_errors():
         engine = _engine(plan, _logs(logs or [], glob), None, memory_limit)
         if emit_sql:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import formats
 from .options import PlanOpt, ValidateFormatOpt
 from .policy import ExitCode, err, fail, out, require_plan, settings, stop
+
+if TYPE_CHECKING:
+    from ..plan import ir
 
 
 def validate(
@@ -43,6 +46,21 @@ def validate(
             "information only).",
         ),
     ] = False,
+    engine: Annotated[
+        str, typer.Option("--engine", help="Where it runs: local (processes) or spark.")
+    ] = "local",
+    master: Annotated[
+        str, typer.Option("--master", help="Spark master URL for --engine spark.")
+    ] = "local[*]",
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output", help="With --engine spark: a new folder for the violations (any URI)."
+        ),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--output-format", help="Of --output: jsonl or parquet.")
+    ] = "jsonl",
 ) -> None:
     """Check logged Segment messages against the plan, and report coverage: planned events and
     traits never seen, unplanned ones seen. Exit 1 on violations (beyond --max-violations)."""
@@ -55,6 +73,20 @@ def validate(
     for source in sources:  # files, stdin (-), pipes and /dev/fd/N
         if problem := unreadable(source):
             fail(f"cannot read {source}: {problem}")
+    if engine not in ("local", "spark"):
+        fail(f"--engine `{engine}` is not local or spark")
+    if engine == "spark":
+        _on_spark(
+            resolved,
+            sources,
+            shape,
+            (master, output, output_format),
+            max_message_bytes,
+            max_violations,
+            fail_on_unseen,
+        )
+    if output is not None:
+        fail("--output is for --engine spark (the local engine prints the violations)")
     sizes = [size(source) for source in sources]  # None: stdin or a pipe, size unknown
     total = None if None in sizes else sum(s or 0 for s in sizes)
     printer = ViolationPrinter(shape, out, err)
@@ -77,6 +109,58 @@ def validate(
         printer.finish(summary, covered)
     if shape == formats.TEXT:
         print_summary(summary, covered, out)
+    for error in summary.errors:
+        err.print(f"error: cannot read {error}", markup=False)
+    if summary.errors:
+        stop(ExitCode.UNUSABLE)
+    unseen = fail_on_unseen and covered.unseen > 0
+    stop(ExitCode.FINDINGS if summary.violations > max_violations or unseen else ExitCode.OK)
+
+
+def _on_spark(
+    plan: ir.Plan,
+    sources: list[str],
+    shape: str,
+    spark_options: tuple[str, str | None, str],
+    max_message_bytes: int | None,
+    max_violations: int,
+    fail_on_unseen: bool,
+) -> None:
+    """`--engine spark`: violations written to ``output``, the summary and coverage printed as
+    usual."""
+    import json
+    from pathlib import Path
+
+    from ..validate import coverage
+    from ..validate.inputs import MAX_MESSAGE_BYTES
+    from ..validate.spark import OutputFormat, SparkError, session, validate_to
+    from .validate_report import print_summary
+
+    master, output, output_format = spark_options
+    if output is None:
+        fail("--engine spark writes the violations to a folder: give --output DIR")
+    if output_format not in OutputFormat.__members__:
+        fail(f"--output-format `{output_format}` is not jsonl or parquet")
+    if "://" not in output and Path(output).exists():
+        fail(f"--output {output} exists; give a new folder (nothing is overwritten)")
+    try:
+        summary = validate_to(
+            session(master, name="codegen-validate"),
+            plan,
+            sources,
+            output,
+            OutputFormat(output_format),
+            max_message_bytes or MAX_MESSAGE_BYTES,
+        )
+    except SparkError as exc:
+        fail(str(exc))
+    covered = coverage.report(plan, summary.coverage)
+    if shape == formats.JSON:
+        document = {**summary.as_dict(), "coverage": covered.as_dict()}
+        out.file.write(json.dumps({"output": output, "summary": document}) + "\n")
+    else:
+        print_summary(summary, covered, out)
+        out.print(f"{summary.violations:,} violations written to {output}", markup=False)
     for error in summary.errors:
         err.print(f"error: cannot read {error}", markup=False)
     if summary.errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -46,17 +47,12 @@ class Violation:
                     object.__setattr__(self, name, _clean(value))
 
     def shifted(self, lines: int) -> Violation:
-        """The same violation ``lines`` further down its file (ranges number from 1)."""
-        return Violation(
-            self.file,
-            self.line + lines,
-            self.message_id,
-            self.event,
-            self.kind,
-            self.pointer,
-            self.message,
-            self.hint,
-        )
+        """The same violation ``lines`` further down its file (ranges number from 1). Copied,
+        not rebuilt: its text is clipped already, and clipping it again would lose the
+        original length it states."""
+        moved = copy.copy(self)
+        object.__setattr__(moved, "line", self.line + lines)
+        return moved
 
     def as_dict(self) -> dict[str, Any]:
         return {
