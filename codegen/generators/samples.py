@@ -118,6 +118,10 @@ class Sampler:
     def identify(self, full: bool = True) -> dict[str, Any]:
         message: dict[str, Any] = {"type": "identify", **self.identity(False)}
         message["traits"] = self.fields(self.plan.traits, full)
+        primary = self.plan.identity.primary_id
+        if primary is not None and primary in message["traits"]:
+            # the SDKs refuse an identify whose primary-id trait names another person
+            message["traits"][primary] = message["userId"]
         message.update(self._common())
         return message
 
