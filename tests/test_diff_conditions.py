@@ -348,3 +348,56 @@ def test_date_storage_change_is_breaking() -> None:
         "traits.seen_at",
         "stored in Customer.io as iso (was unix)",
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("within: 1 day\n        - not_performed", "within: 24 hours\n        - not_performed"),
+        ("within: 1 day\n        - trait", "within: 1440 minutes\n        - trait"),
+        ("in: [gold, silver]", "in: [silver, gold]"),
+        (  # an `all` nested in the `all`
+            "        - trait: total_orders\n          greater_than: 3\n"
+            "        - trait: tier\n          in: [gold, silver]\n",
+            "        - all:\n          - trait: total_orders\n            greater_than: 3\n"
+            "          - trait: tier\n            in: [gold, silver]\n",
+        ),
+        (  # a group of one condition is that condition
+            "        - trait: tier\n          equals: gold\n",
+            "        - any:\n          - trait: tier\n            equals: gold\n",
+        ),
+        (  # children of a nested group reordered
+            "        - trait: tier\n          equals: gold\n"
+            "        - performed: Order Completed\n          at_least: 5\n",
+            "        - performed: Order Completed\n          at_least: 5\n"
+            "        - trait: tier\n          equals: gold\n",
+        ),
+    ],
+    ids=["24-hours", "1440-minutes", "in-reordered", "all-in-all", "group-of-one", "any-reordered"],
+)
+def test_regression_same_test_spelled_differently_is_no_change(old: str, new: str) -> None:
+    """`60 minutes` for `1 hour`, a reordered `in` list, an `all` nested in an `all`: the same
+    people match, so nothing changed and no bump is needed (was: window lengthened, value
+    changed, condition removed + added)."""
+    report = _diff(old, new)
+    assert report.changes == (), report.changes
+
+
+def test_regression_unchanged_sibling_is_paired_before_a_changed_one() -> None:
+    """Two groups of the same mode swapped, one of them changed: the unchanged one pairs with
+    itself, so only the real change is reported."""
+    old = "        - trait: tier\n          in: [gold, silver]\n"
+    groups = (
+        "        - any:\n          - trait: email\n            exists: true\n"
+        "          - trait: tier\n            equals: gold\n"
+        "        - any:\n          - trait: total_orders\n            greater_than: {n}\n"
+        "          - trait: tier\n            equals: bronze\n"
+    )
+    text = BASE.replace(old, old + groups.format(n=1))
+    swapped = groups.format(n=2).split("        - any:\n")
+    new = BASE.replace(old, old + "        - any:\n" + swapped[2] + "        - any:\n" + swapped[1])
+    before, after = load_plan_text(text).plan, load_plan_text(new).plan
+    assert before is not None and after is not None
+    [change] = diff_plans(before, after).changes
+    assert change.category == "value-changed", change
+    assert change.message == "value changed: greater_than 1 → greater_than 2"
