@@ -401,3 +401,27 @@ def test_regression_unchanged_sibling_is_paired_before_a_changed_one() -> None:
     [change] = diff_plans(before, after).changes
     assert change.category == "value-changed", change
     assert change.message == "value changed: greater_than 1 → greater_than 2"
+
+
+def test_regression_segment_renamed_with_same_conditions_is_one_compatible_change() -> None:
+    """A segment whose id changes and whose conditions do not is the same audience: one
+    `segment-renamed` change, and the message whose audience follows it has not changed (was:
+    removed + added, and a breaking "audience changed" on the message)."""
+    text = BASE.replace("  abandoners:\n", "  cart_abandoners:\n").replace(
+        "audience: abandoners", "audience: cart_abandoners"
+    )
+    before, after = load_plan_text(BASE).plan, load_plan_text(text).plan
+    assert before is not None and after is not None
+    changes = diff_plans(before, after).changes
+    [change] = [c for c in changes if c.kind != "doc"]  # its default name follows the id: doc
+    assert (change.kind, change.category, change.path) == (
+        "compatible",
+        "segment-renamed",
+        "segments.cart_abandoners",
+    )
+    assert "renamed from `abandoners`" in change.message
+    changed = text.replace("greater_than: 3", "greater_than: 4")  # renamed and narrowed
+    after = load_plan_text(changed).plan
+    assert after is not None
+    kinds = sorted(c.category for c in diff_plans(before, after).changes)
+    assert "segment-renamed" not in kinds and "audience-changed" in kinds

@@ -16,8 +16,8 @@ more people.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from ..plan import ir
 from .changes import Change
@@ -52,6 +52,52 @@ def _change(path: str, category: str, message: str, effect: _Effect) -> Change:
 
 
 # -- segments ------------------------------------------------------------------------------------
+
+
+def renamed_segments(old: ir.Plan, new: ir.Plan) -> dict[str, str]:
+    """Segments whose id changed and nothing else that decides membership (kind, conditions):
+    the same audience, old id → new id."""
+    old_ids, new_ids = {s.id for s in old.segments}, {s.id for s in new.segments}
+    came = [s for s in new.segments if s.id not in old_ids]
+    renames: dict[str, str] = {}
+    for gone in (s for s in old.segments if s.id not in new_ids):
+        test = (gone.kind, canonical(gone.condition))
+        hit = next(
+            (
+                c
+                for c in came
+                if c.id not in renames.values() and (c.kind, canonical(c.condition)) == test
+            ),
+            None,
+        )
+        if hit is not None:
+            renames[gone.id] = hit.id
+    return renames
+
+
+def with_segments_renamed(plan: ir.Plan, renames: Mapping[str, str]) -> ir.Plan:
+    """``plan`` with its segments' ids, the segment conditions and the messages' audiences that
+    name them, renamed: what is left to compare after a rename is the rest of the change."""
+    if not renames:
+        return plan
+    segments = tuple(
+        replace(s, id=renames.get(s.id, s.id), condition=_refs(s.condition, renames))
+        for s in plan.segments
+    )
+    messages = tuple(
+        replace(m, audience=renames.get(m.audience, m.audience)) if m.audience else m
+        for m in plan.messages
+    )
+    return replace(plan, segments=segments, messages=messages)
+
+
+def _refs(c: ir.Condition | None, renames: Mapping[str, str]) -> ir.Condition | None:
+    if isinstance(c, ir.SegmentCondition):
+        return replace(c, segment=renames.get(c.segment, c.segment))
+    if isinstance(c, ir.Group):
+        children = tuple(_refs(child, renames) for child in c.children)
+        return replace(c, children=tuple(child for child in children if child is not None))
+    return c
 
 
 def segment_changes(path: str, old: ir.Segment, new: ir.Segment) -> Iterator[Change]:

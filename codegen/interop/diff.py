@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..plan import ir
 from ..plan.names import loose_key
-from .audience import message_changes, segment_changes
+from .audience import message_changes, renamed_segments, segment_changes, with_segments_renamed
 from .changes import SEVERITY, Change
 
 __all__ = ["SEVERITY", "Change", "Report", "diff_plans", "version_bump"]
@@ -72,6 +72,19 @@ def diff_plans(old: ir.Plan, new: ir.Plan) -> Report:
     )
     changes += list(_fields("traits", old.traits, new.traits))
     changes += list(_identity(old.identity, new.identity))
+    renames = renamed_segments(old, new)
+    for before, after in renames.items():
+        changes.append(
+            Change(
+                "compatible",
+                f"segments.{after}",
+                f"renamed from `{before}`, conditions unchanged: the same audience (links to its "
+                "docs page change)",
+                "segment-renamed",
+                "no one joins or leaves: messages and segments that used the old id follow it",
+            )
+        )
+    old = with_segments_renamed(old, renames)
     changes += _named(
         "segments",
         {s.id: s for s in old.segments},
