@@ -119,6 +119,9 @@ def load(
     maintained: Sequence[ir.Maintained] = (),
 ) -> None:
     json_files, parquet = sources_parameter(sources)
+    # A timestamp without a UTC offset is UTC (as Spark's session reads it), not this machine's
+    # local time: the same log gives the same report everywhere.
+    script.statements.append("SET TimeZone = 'UTC'")
     script.parameters["json_sources"] = json_files
     script.parameters["parquet_sources"] = parquet
     raw = []
