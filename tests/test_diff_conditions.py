@@ -3,16 +3,21 @@ on a live campaign (issue 16: "definition changed" said nothing)."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
 
 from codegen.interop.diff import Report, diff_plans
 from codegen.interop.diff_report import markdown, text
 from codegen.pipeline import load_plan_text
 
 from .conftest import CliFn
+from .plan_fuzz import plans
+from .test_fuzz import dump
 
 BASE = """
 plan: {name: D, slug: d, version: 1.0.0}
@@ -425,3 +430,45 @@ def test_regression_segment_renamed_with_same_conditions_is_one_compatible_chang
     assert after is not None
     kinds = sorted(c.category for c in diff_plans(before, after).changes)
     assert "segment-renamed" not in kinds and "audience-changed" in kinds
+
+
+# -- fuzzed plans: a rewording of every audience is no change ---------------------------------
+
+_MINUTES = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}
+_MINUTES |= {"week": 10080, "weeks": 10080}
+
+
+def _reworded(node: Any) -> Any:
+    """The same audience spelled otherwise: windows in minutes, children reversed, each group
+    nested in a group of its own mode."""
+    if isinstance(node, list):
+        return [_reworded(n) for n in reversed(node)]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "within" and isinstance(value, str):
+            amount, unit = value.split()
+            out[key] = f"{int(amount) * _MINUTES[unit]} minutes"
+        elif key in ("all", "any") and isinstance(value, list):
+            out[key] = [{key: _reworded(value)}]
+        elif key in ("in", "not_in") and isinstance(value, list):
+            out[key] = list(reversed(value))
+        else:
+            out[key] = _reworded(value)
+    return out
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(document=plans())
+def test_fuzzed_audiences_reworded_are_no_change(document: dict[str, Any]) -> None:
+    before = load_plan_text(dump(document)).plan
+    assume(before is not None and before.segments)
+    assert before is not None
+    reworded = copy.deepcopy(document)
+    for segment in reworded.get("segments", {}).values():
+        segment["conditions"] = _reworded(segment["conditions"])
+    after = load_plan_text(dump(reworded)).plan
+    assert after is not None, dump(reworded)
+    assert diff_plans(before, before).changes == ()
+    assert diff_plans(before, after).changes == (), dump(reworded)
