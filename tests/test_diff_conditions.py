@@ -445,7 +445,7 @@ def _reworded(node: Any) -> Any:
         return [_reworded(n) for n in reversed(node)]
     if not isinstance(node, dict):
         return node
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "within" and isinstance(value, str):
             amount, unit = value.split()
