@@ -42,24 +42,33 @@ class Report:
 
 
 def version_bump(old: str, new: str) -> str:
-    """``major``/``minor``/``patch``/``none``, or ``lower`` when the version went down."""
-    a, b = _parts(old), _parts(new)
+    """``major``/``minor``/``patch``/``none``, or ``lower`` when the version went down, by
+    semver precedence: ``2.0.0-rc.1`` < ``2.0.0-rc.10`` < ``2.0.0``, build metadata ignored. The
+    same numbers with another pre-release (``2.0.0-rc.1`` → ``2.0.0``) are a ``patch``."""
+    a, b = _precedence(old), _precedence(new)
     if b < a:
         return "lower"
     if b[0] > a[0]:
         return "major"
     if b[1] > a[1]:
         return "minor"
-    if b[2] > a[2] or b[3:] != a[3:]:
+    if b > a:
         return "patch"
     return "none"
 
 
-def _parts(version: str) -> tuple[int, int, int, str]:
-    match = re.match(r"(\d+)\.(\d+)\.(\d+)(.*)", version)
+def _precedence(version: str) -> tuple[int, int, int, tuple[tuple[int, int | str], ...]]:
+    """Semver precedence: numbers, then a release above any of its pre-releases, whose dotted
+    identifiers compare numerically when numeric, below text otherwise."""
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?", version)
     if not match:
-        return (0, 0, 0, version)
-    return int(match[1]), int(match[2]), int(match[3]), match[4]
+        return (0, 0, 0, ((1, version),))
+    pre = match[4]
+    if pre is None:
+        rank: tuple[tuple[int, int | str], ...] = ((2, ""),)  # a release: above every pre-release
+    else:
+        rank = tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split("."))
+    return int(match[1]), int(match[2]), int(match[3]), rank
 
 
 def diff_plans(old: ir.Plan, new: ir.Plan) -> Report:
