@@ -220,10 +220,12 @@ FROM extracted""")
 
 def message_values(script: Script, maintained: Sequence[ir.Maintained]) -> None:
     """``message_values`` (:data:`codegen.journeys.analysis.VALUE_COLUMNS`): every trait key of
-    every identify, and the properties that maintained traits copy."""
+    every identify, and the properties that maintained traits copy. A trait named ``""`` (no
+    JSON path reaches it) is counted with no value."""
     key = "'$.\"' || replace(replace(name, '\\', '\\\\'), '\"', '\\\"') || '\"'"
     parts = [f"""
-SELECT seq, 'traits' AS source, name, json_extract_string(traits, {key}) AS value
+SELECT seq, 'traits' AS source, name,
+       CASE WHEN name <> '' THEN json_extract_string(traits, {key}) END AS value
 FROM (SELECT seq, traits, unnest(json_keys(traits)) AS name FROM messages
       WHERE type = 'identify' AND json_type(traits) = 'OBJECT') AS keyed"""]
     copied = {(m.event, m.property) for m in maintained if m.upkeep is ir.Upkeep.LAST_VALUE}
