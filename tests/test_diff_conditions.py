@@ -472,3 +472,16 @@ def test_fuzzed_audiences_reworded_are_no_change(document: dict[str, Any]) -> No
     assert after is not None, dump(reworded)
     assert diff_plans(before, before).changes == ()
     assert diff_plans(before, after).changes == (), dump(reworded)
+
+
+def test_regression_maintained_by_change_is_a_doc_change() -> None:
+    """Adding, removing or changing `maintained_by` changes the traits page and what the audit
+    checks; the diff said nothing (no bump needed)."""
+    old = "  total_orders: {type: integer}"
+    new = "  total_orders: {type: integer, maintained_by: {event: Order Completed, as: count}}"
+    report = _diff(old, new)
+    assert [(c.kind, c.path) for c in report.changes] == [
+        ("doc", "traits.total_orders.maintained_by")
+    ]
+    assert "not maintained by events → count of Order Completed" in report.changes[0].message
+    assert report.required == "patch"

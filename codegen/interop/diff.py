@@ -81,6 +81,7 @@ def diff_plans(old: ir.Plan, new: ir.Plan) -> Report:
     )
     changes += list(_fields("traits", old.traits, new.traits))
     changes += list(_identity(old.identity, new.identity))
+    changes += list(_maintained(old, new))
     renames = renamed_segments(old, new)
     for before, after in renames.items():
         changes.append(
@@ -124,6 +125,21 @@ def diff_plans(old: ir.Plan, new: ir.Plan) -> Report:
             )
         )
     return Report(tuple(changes), old.version, new.version)
+
+
+def _maintained(old: ir.Plan, new: ir.Plan) -> Iterator[Change]:
+    """``maintained_by`` added, removed or changed on a trait both plans have: what the docs
+    promise producers keep current, and what the audit checks (``stale_trait``)."""
+    before = {m.trait: m for m in old.maintained}
+    after = {m.trait: m for m in new.maintained}
+    kept = {t.name for t in old.traits} & {t.name for t in new.traits}
+    for trait in sorted(kept & (before.keys() | after.keys())):
+        a, b = before.get(trait), after.get(trait)
+        if a == b:
+            continue
+        was = a.describe() if a else "not maintained by events"
+        now = b.describe() if b else "not maintained by events"
+        yield Change("doc", f"traits.{trait}.maintained_by", f"maintained_by: {was} → {now}")
 
 
 def _named(
