@@ -336,3 +336,32 @@ def test_coverage_of_batch_exports_and_gzip(cli: CliFn, tmp_path: Path) -> None:
     packed = tmp_path / "batch.jsonl.gz"
     packed.write_bytes(gzip.compress(LINES[4] + b"\n"))
     assert report(cli, str(export), str(packed)) == COVERAGE
+
+
+def test_regression_deprecated_names_never_seen_are_not_missed(cli: CliFn, tmp_path: Path) -> None:
+    """A deprecated event or trait is meant to stop arriving: never seeing it is not a gap, so
+    `--fail-on-unseen` passes (was: exit 1 until the deprecated event was sent again). Seen,
+    it is still counted."""
+    text = Path(PLAN_FILE).read_text()
+    start = text.index("  Replenishment Due:\n")
+    text = (
+        text[:start]
+        + "  Replenishment Due:\n    deprecated: use Subscription Started\n"
+        + (text[start + len("  Replenishment Due:\n") :])
+    )
+    text = text.replace(
+        "  phone:\n", "  phone:\n    deprecated: sms moved to another provider\n", 1
+    )
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(text)
+    sent = [json.dumps(SAMPLER.identify()).encode()] + [
+        json.dumps({**SAMPLER.track(e), "userId": USER}).encode()
+        for e in PLAN.events
+        if e.name != "Replenishment Due"
+    ]
+    log = write(tmp_path / "log.jsonl", sent)
+    result = cli("validate", "--plan", plan_file, "--fail-on-unseen", "--format", "json", log)
+    coverage = json.loads(result.stdout)["summary"]["coverage"]
+    assert result.exit_code == 0, coverage
+    assert coverage["planned"] == 7 and coverage["never_seen"] == []
+    assert coverage["traits"]["counts"].get("phone"), coverage  # seen deprecated: counted

@@ -342,6 +342,37 @@ def test_semver_bump_required_and_checked() -> None:
     assert version_bump("1.2.3", "1.2.3") == "none"
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "bump"),
+    [
+        ("2.0.0-rc.1", "2.0.0", "patch"),  # was: lower (a release sorted below its rc)
+        ("2.0.0-rc.2", "2.0.0-rc.10", "patch"),  # was: lower (compared as text)
+        ("2.0.0", "2.0.0-rc.1", "lower"),  # was: patch
+        ("2.0.0-alpha", "2.0.0-alpha.1", "patch"),
+        ("2.0.0-rc.1", "2.0.0-alpha", "lower"),
+        ("2.0.0-1", "2.0.0-alpha", "patch"),  # numeric identifiers sort below text
+        ("1.2.0", "1.2.0+build.5", "none"),  # build metadata has no precedence
+        ("1.9.0", "1.10.0", "minor"),
+        ("1.2.0", "2.0.0-rc.1", "major"),
+    ],
+)
+def test_regression_version_bump_follows_semver_precedence(old: str, new: str, bump: str) -> None:
+    assert version_bump(old, new) == bump
+
+
+def test_regression_diff_verdict_words(cli: CliFn, tmp_path: Path) -> None:
+    """No change says "needs no version bump" (was "needs a none version bump"); a version that
+    went down says so (was "must get at least a none bump")."""
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(BASE)
+    new.write_text(BASE)
+    assert "needs no version bump" in cli("diff", str(old), str(new)).stdout
+    new.write_text(BASE.replace("version: 1.0.0", "version: 0.0.1", 1))
+    done = cli("diff", str(old), str(new))
+    assert done.exit_code == 1
+    assert "error: the version went down" in done.stdout + done.stderr
+
+
 def test_diff_cli_formats_and_fail_on(cli: CliFn, tmp_path: Path) -> None:
     old = tmp_path / "old.yaml"
     new = tmp_path / "new.yaml"

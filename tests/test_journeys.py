@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from codegen.journeys.engine import Engine
 from codegen.pipeline import load_plan
 
 from .conftest import CASES, ROOT, CliFn
+from .terminal_support import COLOUR, run_codegen
 
 GLOW = load_plan(ROOT / "plans" / "glow_shop.yaml")
 JOURNEYS = load_plan(CASES / "journeys" / "plan.yaml")
@@ -408,3 +410,40 @@ def test_what_the_sql_cannot_express_is_an_error_line(cli: CliFn, tmp_path: Path
     result = cli("simulate", "--plan", str(quoted), logs)
     assert result.exit_code == 2
     assert "property name 'cat\"x' cannot be used in a JSON path" in result.stderr
+
+
+# -- progress on a real terminal ---------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("command", ["audit", "simulate"])
+def test_progress_only_when_stderr_is_a_terminal_and_no_color_respected(command: str) -> None:
+    """Issue 17: audit and simulate show the stage under way on stderr, like validate, only on a
+    terminal and without colour under NO_COLOR; the report on stdout is the same either way."""
+    args = [command, "--plan", "plans/glow_shop.yaml", "--format", "json"]
+    args.append(str(CASES / "journeys" / "simulate.jsonl"))
+    reports = []
+    verb = {"audit": b"auditing", "simulate": b"simulating"}[command]
+    for terminal, env in ((True, {}), (True, {"NO_COLOR": "1"}), (False, {})):
+        stdout, stderr = run_codegen(args, terminal, **env)
+        reports.append(json.loads(stdout))
+        assert (verb in stderr) is terminal, (terminal, env, stderr)
+        coloured = COLOUR.search(stderr.decode("utf-8", "replace")) is not None
+        assert coloured is (terminal and not env), (terminal, env, stderr)
+    assert reports[0] == reports[1] == reports[2]
+
+
+def test_engine_names_each_stage_as_it_starts() -> None:
+    """The stages progress shows: the logs read, the messages loaded, then each table."""
+    stages: list[str] = []
+    assert JOURNEYS.plan is not None and JOURNEYS.spec is not None
+    run = Engine(
+        JOURNEYS.plan,
+        JOURNEYS.spec.lint,
+        [str(CASES / "journeys" / "simulate.jsonl")],
+        phase=stages.append,
+    )
+    run.simulate(None)
+    assert stages[:2] == ["reading logs", "loading messages"]
+    assert "phantom pairs" in stages and stages[-1] == "membership"
+    assert "" not in stages

@@ -260,3 +260,37 @@ def test_docs_say_what_maintains_a_trait() -> None:
     assert "Maintained by events: count of Order Completed." in lines["total_orders"]
     assert "Maintained by events: time of the last Order Completed." in lines["last_order_at"]
     assert "Maintained by" not in lines["email"]
+
+
+def test_regression_timestamps_without_offset_are_utc_whatever_the_machine_zone(
+    tmp_path: Path,
+) -> None:
+    """A trait or event timestamp without a UTC offset is read as UTC, not as the machine's local
+    time (DuckDB's default): under TZ=Asia/Tokyo a current `last_order_at` was reported stale,
+    8:30 behind, and the report changed with the machine."""
+    import os
+    import subprocess
+    import sys
+
+    messages = [
+        identify("i1", "09:00", "c_ann", last_order_at="2026-03-01T11:30:00"),  # naive: UTC
+        track("Order Completed", "o1", "11:00", user="c_ann", order_id="A1", revenue=10),
+        identify("i2", "09:00", "c_bob", last_order_at="2026-03-01T10:00:00"),
+        track("Order Completed", "o2", "11:00", user="c_bob", order_id="B1", revenue=10),
+    ]
+    path = log(tmp_path, messages)
+    reports = []
+    command = [sys.executable, "-m", "codegen", "audit", "--plan", str(TRAITS_PLAN), path]
+    for zone in ("UTC", "Asia/Tokyo", "America/Los_Angeles"):
+        done = subprocess.run(
+            [*command, "--format", "json"],
+            capture_output=True,
+            env={**os.environ, "TZ": zone},
+            cwd=ROOT,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        reports.append(json.loads(done.stdout))
+    assert reports[0] == reports[1] == reports[2]
+    stale = [f for f in reports[0]["findings"] if f["kind"] == "stale_trait"]
+    assert [f["profiles"] for f in stale] == [["c_bob"]], stale

@@ -396,3 +396,17 @@ def test_bad_storage_and_currency_values_are_located(
     assert result.exit_code == 1, result.stdout + result.stderr
     assert f"{tmp_path}/{expected}" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_regression_plan_currency_with_its_locale_is_a_known_currency() -> None:
+    """`plan: {currency: CHF, locale: de-ch}` declares CHF's locale: a CHF order is formatted
+    with it by name, and lint no longer warns that CHF has no locale (was: a
+    commerce/currency-locale warning for the plan's own currency)."""
+    enum = "      currency: {type: string, enum: [USD, CHF], required: true}"
+    plan, source = _shop(plan=", currency: CHF, locale: de-ch", currency=enum)
+    assert "{% when 'CHF' %}{% assign money_locale = 'de-ch' %}" in source
+    assert plan.commerce.locale_of("CHF") == "de-ch"
+    fills = {"plan": ", currency: CHF, locale: de-ch", "currency": enum, "stored": ""}
+    loaded = load_plan_text(SHOP % {**fills, "channel": "email"})
+    assert loaded.plan is not None
+    assert not [d for d in loaded.diagnostics if d.code == "commerce/currency-locale"]

@@ -343,3 +343,60 @@ def test_a_clipped_violation_keeps_its_length_in_a_later_range(tmp_path: Path) -
     validate_sources(glow_shop(), [str(log)], found.append, workers=1)
     assert found[-1].line == 5_000_001
     assert found[-1].event is not None and found[-1].event.endswith("(600,000 characters)")
+
+
+def test_regression_audit_survives_an_empty_trait_name(cli: Any, tmp_path: Path) -> None:
+    """An identify with a trait named "" stopped the whole audit (`JSON path error near '.""'`,
+    exit 2); it is now counted as an unplanned trait, shown as `""`."""
+    message = {
+        "type": "identify",
+        "userId": "c_abc1234",
+        "messageId": "m1",
+        "timestamp": "2026-01-10T10:00:00Z",
+        "traits": {"": 1, "email": "a@b.co"},
+    }
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps(message) + "\n")
+    done = cli("audit", "--plan", "plans/glow_shop.yaml", str(log))
+    assert done.exit_code == 0, done.stderr
+    assert '\n  "": 1 message, 1 profile\n' in done.stdout
+    report = json.loads(
+        cli("audit", "--plan", "plans/glow_shop.yaml", str(log), "--format", "json").stdout
+    )
+    assert report["traits"]["unplanned"][0]["trait"] == ""
+
+
+def test_regression_audit_and_simulate_text_escape_control_characters(
+    cli: Any, tmp_path: Path
+) -> None:
+    """User ids and trait names from the log reached the terminal raw in audit and simulate
+    reports (ESC sequences could clear the screen or fake lines); they are shown escaped, as
+    validate shows them."""
+    user = "bob@x.co\x1b[2J\u202e"
+    messages = [
+        {
+            "type": "identify",
+            "userId": user,
+            "messageId": "m1",
+            "timestamp": "2026-01-10T10:00:00Z",
+            "traits": {"evil\nstale_trait: 0 findings": 1},
+        },
+        {
+            "type": "track",
+            "userId": user,
+            "event": "Checkout Started",
+            "messageId": "m2",
+            "timestamp": "2026-01-10T10:05:00Z",
+            "properties": {},
+        },
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps(m) + "\n" for m in messages))
+    for command in ("audit", "simulate"):
+        for fmt in ("text", "markdown"):
+            done = cli(command, "--plan", "plans/glow_shop.yaml", str(log), "--format", fmt)
+            assert "\x1b" not in done.stdout and "\u202e" not in done.stdout, (command, fmt)
+            if (command, fmt) != ("simulate", "markdown"):  # that one lists no members
+                assert "bob@x.co\\x1b[2J\\u202e" in done.stdout, (command, fmt, done.stdout)
+    audit = cli("audit", "--plan", "plans/glow_shop.yaml", str(log)).stdout
+    assert "evil\\x0astale_trait: 0 findings: 1 message" in audit

@@ -9,8 +9,6 @@ import json
 import os
 import random
 import re
-import subprocess
-import sys
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,8 @@ from codegen.validate import Violation, validate_sources
 from codegen.validate.checker import Checker
 from codegen.validate.fast import CERTAIN_FORMATS
 
-from .conftest import ROOT, CliFn, glow_shop
+from .conftest import CliFn, glow_shop
+from .terminal_support import COLOUR, run_codegen
 
 PLAN = glow_shop()
 SAMPLER = Sampler(PLAN)
@@ -406,41 +405,12 @@ def test_copy_is_unchanged() -> None:
 
 # -- progress and colour on a real terminal ---------------------------------------------------
 
-COLOUR = re.compile(r"\x1b\[[0-9;]*(?:3[0-7]|9[0-7]|38;[25];[0-9;]+)m")
-
 
 def _validate_with_stderr(log: Path, terminal: bool, **env: str) -> tuple[bytes, bytes]:
     """`codegen validate --format json` in a subprocess, stderr on a pseudo-terminal or a pipe;
     stdout is always a pipe."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("FORCE_COLOR", "NO_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
-    }
-    command = [sys.executable, "-m", "codegen", "validate", "--plan", "plans/glow_shop.yaml"]
-    command += ["--format", "json", str(log)]
-    environment = {**clean, "TERM": "xterm-256color", "COLUMNS": "100", **env}
-    if not terminal:
-        done = subprocess.run(command, capture_output=True, env=environment, cwd=ROOT, check=False)
-        return done.stdout, done.stderr
-    master, follower = os.openpty()
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=follower, env=environment, cwd=ROOT
-    )
-    os.close(follower)
-    shown = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        shown.append(chunk)
-    stdout = process.stdout.read() if process.stdout else b""
-    process.wait()
-    os.close(master)
-    return stdout, b"".join(shown)
+    args = ["validate", "--plan", "plans/glow_shop.yaml", "--format", "json", str(log)]
+    return run_codegen(args, terminal, **env)
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from .options import AuditFormatOpt, PlanOpt, SimulateFormatOpt
-from .policy import ExitCode, fail, out, require_files, require_plan, settings
+from .policy import ExitCode, err, fail, out, require_files, require_plan, settings
 
 if TYPE_CHECKING:
     from ..journeys.engine import Engine
@@ -153,7 +153,34 @@ def _spark_engine(
         engine.close()
 
 
-def _engine(plan: Path, logs: list[str], window: str | None, memory_limit: str | None) -> Engine:
+@contextlib.contextmanager
+def _progress(verb: str) -> Iterator[Callable[[str], None]]:
+    """A spinner on stderr naming the stage under way (reading the logs, each table of the
+    analysis), only when stderr is a terminal; reports go to stdout, and rich leaves out colour
+    under NO_COLOR. Gone when the run ends."""
+    if not err.is_terminal:
+        yield lambda stage: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"{verb}: starting", total=None)
+        yield lambda stage: bar.update(task, description=f"{verb}: {stage}")
+
+
+def _engine(
+    plan: Path,
+    logs: list[str],
+    window: str | None,
+    memory_limit: str | None,
+    phase: Callable[[str], None] | None = None,
+) -> Engine:
     from ..journeys.engine import Engine
 
     usable = require_plan(plan)
@@ -166,7 +193,7 @@ def _engine(plan: Path, logs: list[str], window: str | None, memory_limit: str |
         r"\d+(\.\d+)?\s*[KMGT]i?B", memory_limit, re.IGNORECASE
     ):
         fail(f"--memory-limit `{memory_limit}` is not a size (e.g. `1GB`)")
-    return Engine(usable.plan, usable.spec.lint, logs, suppression, memory_limit)
+    return Engine(usable.plan, usable.spec.lint, logs, suppression, memory_limit, phase)
 
 
 @contextlib.contextmanager
@@ -242,11 +269,13 @@ def audit(
         _unreadable_exit(int(result.totals["unreadable"]), allow_unreadable)
         return
     with _journey_errors():
-        engine = _engine(plan, _logs(logs or [], glob), window, memory_limit)
         if emit_sql:
+            engine = _engine(plan, _logs(logs or [], glob), window, memory_limit)
             sys.stdout.write(engine.emit(None, audit=True, simulate=False))
             return
-        result = engine.audit()
+        with _progress("auditing") as phase:
+            engine = _engine(plan, _logs(logs or [], glob), window, memory_limit, phase)
+            result = engine.audit()
     _print(
         JourneyFormat(settings().format("audit", fmt)),
         result,
@@ -302,11 +331,13 @@ def simulate(
         _unreadable_exit(simulated.unreadable, allow_unreadable)
         return
     with _journey_errors():
-        engine = _engine(plan, _logs(logs or [], glob), None, memory_limit)
         if emit_sql:
+            engine = _engine(plan, _logs(logs or [], glob), None, memory_limit)
             sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
             return
-        result = engine.simulate(moment)
+        with _progress("simulating") as phase:
+            engine = _engine(plan, _logs(logs or [], glob), None, memory_limit, phase)
+            result = engine.simulate(moment)
     _print(
         JourneyFormat(settings().format("simulate", fmt)),
         result,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -15,23 +14,11 @@ from rich.text import Text
 from ..plan.diagnostics import Diagnostic, Level, Location
 from ..validate import Summary, Violation
 from ..validate.coverage import Report
+from ..validate.shown import visible
 from .diagnostics import github
 
 SHOWN_IN_TEXT = 50
 NAMES_SHOWN = 50  # unplanned names listed in text and annotations; --format json has them all
-# Control characters (ESC starts terminal escape codes; C1 too) and bidirectional overrides:
-# text from logs must not drive the terminal or reorder what is shown.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """``text`` with control characters shown as escapes (``\\x1b``), safe on a terminal."""
-    return _CONTROL.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class ViolationPrinter:

@@ -7,14 +7,17 @@ what adding an `any` branch means to do. One whose direction cannot be told (ope
 value replaced) is breaking: it changes who matches.
 
 Conditions are matched by what they test (the event and performed/not, the trait, the segment),
-not by position, so reordering is no change. Inside ``not_performed`` (and ``any``) the
-direction turns around: a longer "has not performed X in N days" window excludes more people.
+not by position, so reordering is no change; nor is spelling the same test another way
+(``60 minutes`` for ``1 hour``, an ``in`` list reordered, an ``all`` nested in an ``all``, a
+group of one condition): :func:`canonical` is what is compared. Inside ``not_performed`` (and
+``any``) the direction turns around: a longer "has not performed X in N days" window excludes
+more people.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from ..plan import ir
 from .changes import Change
@@ -51,6 +54,52 @@ def _change(path: str, category: str, message: str, effect: _Effect) -> Change:
 # -- segments ------------------------------------------------------------------------------------
 
 
+def renamed_segments(old: ir.Plan, new: ir.Plan) -> dict[str, str]:
+    """Segments whose id changed and nothing else that decides membership (kind, conditions):
+    the same audience, old id → new id."""
+    old_ids, new_ids = {s.id for s in old.segments}, {s.id for s in new.segments}
+    came = [s for s in new.segments if s.id not in old_ids]
+    renames: dict[str, str] = {}
+    for gone in (s for s in old.segments if s.id not in new_ids):
+        test = (gone.kind, canonical(gone.condition))
+        hit = next(
+            (
+                c
+                for c in came
+                if c.id not in renames.values() and (c.kind, canonical(c.condition)) == test
+            ),
+            None,
+        )
+        if hit is not None:
+            renames[gone.id] = hit.id
+    return renames
+
+
+def with_segments_renamed(plan: ir.Plan, renames: Mapping[str, str]) -> ir.Plan:
+    """``plan`` with its segments' ids, the segment conditions and the messages' audiences that
+    name them, renamed: what is left to compare after a rename is the rest of the change."""
+    if not renames:
+        return plan
+    segments = tuple(
+        replace(s, id=renames.get(s.id, s.id), condition=_refs(s.condition, renames))
+        for s in plan.segments
+    )
+    messages = tuple(
+        replace(m, audience=renames.get(m.audience, m.audience)) if m.audience else m
+        for m in plan.messages
+    )
+    return replace(plan, segments=segments, messages=messages)
+
+
+def _refs(c: ir.Condition | None, renames: Mapping[str, str]) -> ir.Condition | None:
+    if isinstance(c, ir.SegmentCondition):
+        return replace(c, segment=renames.get(c.segment, c.segment))
+    if isinstance(c, ir.Group):
+        children = tuple(_refs(child, renames) for child in c.children)
+        return replace(c, children=tuple(child for child in children if child is not None))
+    return c
+
+
 def segment_changes(path: str, old: ir.Segment, new: ir.Segment) -> Iterator[Change]:
     if (old.name, old.doc, old.qa) != (new.name, new.doc, new.qa):
         yield Change("doc", path, "name, description, owner or QA flag changed")
@@ -60,10 +109,54 @@ def segment_changes(path: str, old: ir.Segment, new: ir.Segment) -> Iterator[Cha
     yield from _node(f"{path}.conditions", old.condition, new.condition, flip=False)
 
 
+def canonical(c: ir.Condition | None) -> object:
+    """What a condition tests, in one spelling: windows in seconds, ``in`` lists and a group's
+    children as sets, a group nested in a group of the same mode spliced in, a group of one
+    condition that condition. Two conditions with equal canonical forms match the same people."""
+    match c:
+        case None:
+            return None
+        case ir.EventCondition():
+            filters = frozenset((f.path, _canonical_comparison(f.comparison)) for f in c.filters)
+            window = c.window.seconds if c.window else None
+            return ("event", c.event, c.performed, window, c.count_operator, c.count, filters)
+        case ir.TraitCondition():
+            return ("trait", c.trait, _canonical_comparison(c.comparison))
+        case ir.SegmentCondition():
+            return ("segment", c.segment, c.member)
+        case ir.Group():
+            children = frozenset(_spliced(c.mode, c.children))
+            if len(children) == 1:
+                return next(iter(children))
+            return ("group", c.mode, children)
+
+
+def _spliced(mode: str, children: Sequence[ir.Condition]) -> Iterator[object]:
+    for child in children:
+        if isinstance(child, ir.Group) and (child.mode == mode or len(child.children) == 1):
+            yield from _spliced(mode, child.children)
+        else:
+            yield canonical(child)
+
+
+def _canonical_comparison(c: ir.Comparison) -> object:
+    value = c.value
+    if isinstance(value, ir.Window):
+        return (c.operator, value.seconds)
+    if isinstance(value, tuple):
+        return (c.operator, frozenset(_tagged(v) for v in value))
+    return (c.operator, _tagged(value))
+
+
+def _tagged(value: object) -> object:
+    """A value with its type: ``true`` is not ``1``, though Python finds them equal."""
+    return (type(value).__name__ if isinstance(value, bool | str) else "number", value)
+
+
 def _node(
     path: str, old: ir.Condition | None, new: ir.Condition | None, flip: bool
 ) -> Iterator[Change]:
-    if old == new:
+    if canonical(old) == canonical(new):
         return
     if old is None or new is None:
         added = old is None
@@ -130,17 +223,30 @@ Indexed = tuple[int, ir.Condition]
 def _match(
     old: Sequence[ir.Condition], new: Sequence[ir.Condition]
 ) -> tuple[list[tuple[Indexed, Indexed]], list[Indexed], list[Indexed]]:
-    """Pairs of children that test the same thing (in order), then the unpaired ones."""
+    """Pairs of children that test the same thing (unchanged ones first, then in order), then
+    the unpaired ones."""
     pairs: list[tuple[Indexed, Indexed]] = []
     unused = list(enumerate(new))
-    gone: list[Indexed] = []
-    for i, a in enumerate(old):
-        hit = next((k for k, (_, b) in enumerate(unused) if _key(a) == _key(b)), None)
-        if hit is None:
-            gone.append((i, a))
-        else:
-            pairs.append(((i, a), unused.pop(hit)))
-    return pairs, gone, unused
+    left = list(enumerate(old))
+    for same in (_unchanged, _same_test):
+        rest: list[Indexed] = []
+        for i, a in left:
+            hit = next((k for k, (_, b) in enumerate(unused) if same(a, b)), None)
+            if hit is None:
+                rest.append((i, a))
+            else:
+                pairs.append(((i, a), unused.pop(hit)))
+        left = rest
+    pairs.sort(key=lambda pair: pair[1][0])
+    return pairs, left, unused
+
+
+def _unchanged(a: ir.Condition, b: ir.Condition) -> bool:
+    return canonical(a) == canonical(b)
+
+
+def _same_test(a: ir.Condition, b: ir.Condition) -> bool:
+    return _key(a) == _key(b)
 
 
 def _same_kind(gone: list[Indexed], came: list[Indexed]) -> list[tuple[Indexed, Indexed]]:
@@ -219,7 +325,7 @@ def _event(
 ) -> Iterator[Change]:
     # "has not performed" excludes: what narrows "performed" widens it
     flip = flip != (not new.performed)
-    if old.window != new.window:
+    if (old.window and old.window.seconds) != (new.window and new.window.seconds):
         yield _window(path, old.window, new.window, flip)
     if (old.count_operator, old.count) != (new.count_operator, new.count):
         yield _count(path, old, new, flip)
@@ -250,7 +356,12 @@ def _filters(old: Sequence[ir.PropertyFilter], new: Sequence[ir.PropertyFilter])
 ]:
     after = {f.path: f for f in new}
     before = {f.path: f for f in old}
-    pairs = [(f, after[f.path]) for f in old if f.path in after and f != after[f.path]]
+    pairs = [
+        (f, after[f.path])
+        for f in old
+        if f.path in after
+        and _canonical_comparison(f.comparison) != _canonical_comparison(after[f.path].comparison)
+    ]
     gone = [f for f in old if f.path not in after]
     came = [f for f in new if f.path not in before]
     return pairs, gone, came
@@ -291,7 +402,7 @@ def _count(path: str, old: ir.EventCondition, new: ir.EventCondition, flip: bool
 
 
 def _comparison(path: str, old: ir.Comparison, new: ir.Comparison, flip: bool) -> Iterator[Change]:
-    if old == new:
+    if _canonical_comparison(old) == _canonical_comparison(new):
         return
     if old.operator != new.operator:
         yield _change(

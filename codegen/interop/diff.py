@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..plan import ir
 from ..plan.names import loose_key
-from .audience import message_changes, segment_changes
+from .audience import message_changes, renamed_segments, segment_changes, with_segments_renamed
 from .changes import SEVERITY, Change
 
 __all__ = ["SEVERITY", "Change", "Report", "diff_plans", "version_bump"]
@@ -42,24 +42,33 @@ class Report:
 
 
 def version_bump(old: str, new: str) -> str:
-    """``major``/``minor``/``patch``/``none``, or ``lower`` when the version went down."""
-    a, b = _parts(old), _parts(new)
+    """``major``/``minor``/``patch``/``none``, or ``lower`` when the version went down, by
+    semver precedence: ``2.0.0-rc.1`` < ``2.0.0-rc.10`` < ``2.0.0``, build metadata ignored. The
+    same numbers with another pre-release (``2.0.0-rc.1`` → ``2.0.0``) are a ``patch``."""
+    a, b = _precedence(old), _precedence(new)
     if b < a:
         return "lower"
     if b[0] > a[0]:
         return "major"
     if b[1] > a[1]:
         return "minor"
-    if b[2] > a[2] or b[3:] != a[3:]:
+    if b > a:
         return "patch"
     return "none"
 
 
-def _parts(version: str) -> tuple[int, int, int, str]:
-    match = re.match(r"(\d+)\.(\d+)\.(\d+)(.*)", version)
+def _precedence(version: str) -> tuple[int, int, int, tuple[tuple[int, int | str], ...]]:
+    """Semver precedence: numbers, then a release above any of its pre-releases, whose dotted
+    identifiers compare numerically when numeric, below text otherwise."""
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?", version)
     if not match:
-        return (0, 0, 0, version)
-    return int(match[1]), int(match[2]), int(match[3]), match[4]
+        return (0, 0, 0, ((1, version),))
+    pre = match[4]
+    if pre is None:
+        rank: tuple[tuple[int, int | str], ...] = ((2, ""),)  # a release: above every pre-release
+    else:
+        rank = tuple((0, int(p)) if p.isdigit() else (1, p) for p in pre.split("."))
+    return int(match[1]), int(match[2]), int(match[3]), rank
 
 
 def diff_plans(old: ir.Plan, new: ir.Plan) -> Report:
@@ -72,6 +81,20 @@ def diff_plans(old: ir.Plan, new: ir.Plan) -> Report:
     )
     changes += list(_fields("traits", old.traits, new.traits))
     changes += list(_identity(old.identity, new.identity))
+    changes += list(_maintained(old, new))
+    renames = renamed_segments(old, new)
+    for before, after in renames.items():
+        changes.append(
+            Change(
+                "compatible",
+                f"segments.{after}",
+                f"renamed from `{before}`, conditions unchanged: the same audience (links to its "
+                "docs page change)",
+                "segment-renamed",
+                "no one joins or leaves: messages and segments that used the old id follow it",
+            )
+        )
+    old = with_segments_renamed(old, renames)
     changes += _named(
         "segments",
         {s.id: s for s in old.segments},
@@ -102,6 +125,21 @@ def diff_plans(old: ir.Plan, new: ir.Plan) -> Report:
             )
         )
     return Report(tuple(changes), old.version, new.version)
+
+
+def _maintained(old: ir.Plan, new: ir.Plan) -> Iterator[Change]:
+    """``maintained_by`` added, removed or changed on a trait both plans have: what the docs
+    promise producers keep current, and what the audit checks (``stale_trait``)."""
+    before = {m.trait: m for m in old.maintained}
+    after = {m.trait: m for m in new.maintained}
+    kept = {t.name for t in old.traits} & {t.name for t in new.traits}
+    for trait in sorted(kept & (before.keys() | after.keys())):
+        a, b = before.get(trait), after.get(trait)
+        if a == b:
+            continue
+        was = a.describe() if a else "not maintained by events"
+        now = b.describe() if b else "not maintained by events"
+        yield Change("doc", f"traits.{trait}.maintained_by", f"maintained_by: {was} → {now}")
 
 
 def _named(

@@ -12,11 +12,14 @@ _LABELS = {"breaking": "BREAKING", "compatible": "compatible", "doc": "doc"}
 def _verdict(report: Report) -> str:
     counts = {k: sum(c.kind == k for c in report.changes) for k in _LABELS}
     summary = ", ".join(f"{n} {k}" for k, n in counts.items()) or "no changes"
+    needs = "no" if report.required == "none" else f"a {report.required}"
     line = (
-        f"{summary}: needs a {report.required} version bump; declared "
+        f"{summary}: needs {needs} version bump; declared "
         f"{report.old_version} → {report.new_version} ({report.declared})"
     )
-    if not report.version_ok:
+    if report.declared == "lower":
+        line += "\nerror: the version went down; it must not be lower than the old one"
+    elif not report.version_ok:
         line += f"\nerror: the version must get at least a {report.required} bump"
     return line
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -84,9 +85,11 @@ class Engine:
         sources: Sequence[str],
         suppression: ir.Window | None = None,
         memory_limit: str | None = None,
+        phase: Callable[[str], None] | None = None,
     ) -> None:
         import duckdb
 
+        self.phase = phase or _quiet  # told each stage as it starts ("reading logs", a table)
         self.plan = plan
         self.roles = roles(plan)
         found, note = suppression_window(plan, self.roles)
@@ -101,6 +104,7 @@ class Engine:
         self.connection.execute("SET autoinstall_known_extensions = false")
         self.connection.execute("SET autoload_known_extensions = false")
         self._folder = tempfile.TemporaryDirectory(prefix="codegen-audit-")
+        self.phase("reading logs")
         self.inputs = inputs.prepare(self.sources, Path(self._folder.name))
         parquet_names = [s for s in self.sources if _is_parquet(s)]
         inputs.check_parquet(self.connection, self.inputs.parquet, parquet_names)
@@ -158,6 +162,8 @@ class Engine:
             for name, value in script.parameters.items():
                 self.connection.execute(f"SET VARIABLE {name} = {value}")
             for statement in script.statements:
+                if label := stage(statement):
+                    self.phase(label)
                 self.connection.execute(statement)
         except duckdb.Error as exc:
             raise sql.JourneyError(f"DuckDB could not run the audit: {exc}") from None
@@ -214,6 +220,23 @@ SELECT kind, finding,
        list(item_value ORDER BY ord) FILTER (WHERE item = 'event') AS events,
        any_value(revenue) AS revenue, any_value(note) AS note
 FROM audit_findings GROUP BY kind, finding ORDER BY kind, finding"""
+
+
+def _quiet(stage: str) -> None:
+    """No progress to show."""
+
+
+_CREATED = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMP\s+)?(?:TABLE|VIEW)\s+(\w+)", re.I)
+
+
+def stage(statement: str) -> str:
+    """What a statement of the script builds, for a progress line: the table it creates
+    (``messages`` is the load of the logs), else nothing (the previous stage goes on)."""
+    found = _CREATED.search(statement)
+    if found is None:
+        return ""
+    name = found.group(1)
+    return "loading messages" if name in ("messages", "messages_in") else name.replace("_", " ")
 
 
 def totals_dict(row: Sequence[Any], unreadable: int) -> dict[str, float]:

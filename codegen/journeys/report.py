@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from ..generators.render import md, md_cell, md_code
+from ..validate.shown import visible
 from .engine import Audit, Simulation
 
 KINDS = (
@@ -81,9 +82,8 @@ def audit_text(audit: Audit) -> str:
         found = [f for f in audit.findings if f.kind == kind]
         for f in found[:SHOWN]:
             lines.append(
-                f"  {kind} {', '.join(f.profiles)}: {f.detail} "
-                f"[{', '.join(f.message_ids)}]"
-                + (f" revenue {f.revenue:,.2f}" if f.revenue else "")
+                f"  {kind} {_listed(f.profiles)}: {visible(f.detail)} "
+                f"[{_listed(f.message_ids)}]" + (f" revenue {f.revenue:,.2f}" if f.revenue else "")
             )
         if len(found) > SHOWN:
             lines.append(f"  ... {len(found) - SHOWN:,} more {kind} (--format json for all)")
@@ -92,13 +92,23 @@ def audit_text(audit: Audit) -> str:
     return "\n".join(lines)
 
 
+def _listed(values: Any) -> str:
+    """Ids from the log, joined, safe on a terminal (a missing messageId is empty)."""
+    return ", ".join(visible(v or "") for v in values)
+
+
+def _name(name: str) -> str:
+    """A name from the log as shown: escaped, and ``""`` spelled out so it is seen."""
+    return visible(name) if name else '""'
+
+
 def _trait_lines(audit: Audit) -> list[str]:
     usage = audit.traits
     if usage is None:
         return ["traits: not counted (the source keeps only planned traits)"]
     lines = [f"unplanned traits (sent, not in the plan): {len(usage.unplanned):,}"]
     lines += [
-        f"  {trait}: {messages:,} message{'s' * (messages != 1)}, "
+        f"  {_name(trait)}: {messages:,} message{'s' * (messages != 1)}, "
         f"{profiles:,} profile{'s' * (profiles != 1)}"
         for trait, messages, profiles in usage.unplanned[:SHOWN]
     ]
@@ -121,15 +131,17 @@ def audit_markdown(audit: Audit, plan_name: str) -> str:
         lines += ["| Profiles | Messages | Revenue | Detail |", "| --- | --- | --- | --- |"]
         for f in found[:200]:
             lines.append(
-                f"| {', '.join(md_code(p) for p in f.profiles)} | "
-                f"{', '.join(md_code(m) for m in f.message_ids)} | "
-                f"{f'{f.revenue:,.2f}' if f.revenue else ' '} | {md_cell(f.detail)} |"
+                f"| {', '.join(md_code(visible(p)) for p in f.profiles)} | "
+                f"{', '.join(md_code(visible(m or '')) for m in f.message_ids)} | "
+                f"{f'{f.revenue:,.2f}' if f.revenue else ' '} | {md_cell(visible(f.detail))} |"
             )
         lines.append("")
     if audit.traits is not None:
         lines += ["## Traits", "", "| Trait | Planned | Messages | Profiles |"]
         lines += ["| --- | --- | --- | --- |"]
-        lines += [f"| {md_code(t)} | no | {m:,} | {p:,} |" for t, m, p in audit.traits.unplanned]
+        lines += [
+            f"| {md_code(_name(t))} | no | {m:,} | {p:,} |" for t, m, p in audit.traits.unplanned
+        ]
         lines += [f"| {md_code(t)} | yes | 0 | 0 |" for t in audit.traits.unused]
         lines.append("")
     lines += [f"- {md(n)}" for n in audit.notes]
@@ -163,11 +175,11 @@ def simulation_text(simulation: Simulation) -> str:
     for m in simulation.segments:
         lines.append(f"{m.segment} ({m.name}): {len(m.members):,} members")
         if m.members:
-            shown = ", ".join(m.members[:SHOWN])
+            shown = _listed(m.members[:SHOWN])
             lines.append(f"  {shown}" + (" ..." if len(m.members) > SHOWN else ""))
         if m.phantom_members:
             lines.append(
-                f"  phantom abandoners in this QA segment: {', '.join(m.phantom_members[:SHOWN])}"
+                f"  phantom abandoners in this QA segment: {_listed(m.phantom_members[:SHOWN])}"
             )
     lines += [f"note: {n}" for n in simulation.notes]
     return "\n".join(lines)

@@ -119,6 +119,9 @@ def load(
     maintained: Sequence[ir.Maintained] = (),
 ) -> None:
     json_files, parquet = sources_parameter(sources)
+    # A timestamp without a UTC offset is UTC (as Spark's session reads it), not this machine's
+    # local time: the same log gives the same report everywhere.
+    script.statements.append("SET TimeZone = 'UTC'")
     script.parameters["json_sources"] = json_files
     script.parameters["parquet_sources"] = parquet
     raw = []
@@ -217,10 +220,12 @@ FROM extracted""")
 
 def message_values(script: Script, maintained: Sequence[ir.Maintained]) -> None:
     """``message_values`` (:data:`codegen.journeys.analysis.VALUE_COLUMNS`): every trait key of
-    every identify, and the properties that maintained traits copy."""
+    every identify, and the properties that maintained traits copy. A trait named ``""`` (no
+    JSON path reaches it) is counted with no value."""
     key = "'$.\"' || replace(replace(name, '\\', '\\\\'), '\"', '\\\"') || '\"'"
     parts = [f"""
-SELECT seq, 'traits' AS source, name, json_extract_string(traits, {key}) AS value
+SELECT seq, 'traits' AS source, name,
+       CASE WHEN name <> '' THEN json_extract_string(traits, {key}) END AS value
 FROM (SELECT seq, traits, unnest(json_keys(traits)) AS name FROM messages
       WHERE type = 'identify' AND json_type(traits) = 'OBJECT') AS keyed"""]
     copied = {(m.event, m.property) for m in maintained if m.upkeep is ir.Upkeep.LAST_VALUE}

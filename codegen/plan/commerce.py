@@ -27,7 +27,8 @@ Separately, a number property anywhere in the plan is an *amount*, shown through
 code: ``{{ 10 | currency: "en-us" }}`` gives ``$10.00`` (Liquid tag list, "Number and Currency
 Filters": https://docs.customer.io/journeys/liquid-tag-list); without one it prints ``$``. An
 amount of an event that carries a currency property (``lint.currency``) is formatted with the
-locale of that code (:data:`CURRENCY_LOCALES`); any other amount with ``plan.locale``, else the
+locale of that code (:data:`CURRENCY_LOCALES`, plus ``plan.currency`` → ``plan.locale`` when
+the plan sets both); any other amount with ``plan.locale``, else the
 locale of ``plan.currency``.
 """
 
@@ -71,6 +72,15 @@ def words(name: str) -> list[str]:
     return re.findall(r"[a-z]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).lower())
 
 
+def currency_locales(info: PlanInfo) -> dict[str, str]:
+    """Currency code → locale: :data:`CURRENCY_LOCALES`, and ``plan.currency`` with
+    ``plan.locale`` when the plan names both (its own currency, formatted its own way)."""
+    table = dict(CURRENCY_LOCALES)
+    if info.currency and info.locale:
+        table[info.currency] = info.locale
+    return table
+
+
 def keys(config: LintConfig, fields: Iterable[ir.Field], info: PlanInfo) -> ir.CommerceKeys:
     """The plan-wide vocabulary, the money amounts among ``fields`` (every field of the
     plan: events, object types, library, traits) and how money is formatted."""
@@ -86,7 +96,7 @@ def keys(config: LintConfig, fields: Iterable[ir.Field], info: PlanInfo) -> ir.C
         amounts=frozenset(f.name for f in _all(fields) if _is_amount(f, money)),
         default_currency=info.currency,
         locale=default_locale,
-        currency_locales=tuple(sorted(CURRENCY_LOCALES.items())),
+        currency_locales=tuple(sorted(currency_locales(info).items())),
     )
 
 

@@ -159,11 +159,20 @@ class Names:
         return len(self.counts)
 
     @classmethod
-    def of(cls, planned: list[str], seen: Counter[str], unplanned: Counter[str]) -> Names:
+    def of(
+        cls,
+        planned: list[str],
+        seen: Counter[str],
+        unplanned: Counter[str],
+        deprecated: frozenset[str] = frozenset(),
+    ) -> Names:
+        """A ``deprecated`` name never seen is not missed (its senders are meant to stop):
+        it is left out of ``planned`` and ``never_seen``, and counted when it is seen."""
+        expected = [name for name in planned if seen[name] or name not in deprecated]
         return cls(
-            len(planned),
-            tuple(name for name in planned if not seen[name]),
-            {name: seen[name] for name in planned if seen[name]},
+            len(expected),
+            tuple(name for name in expected if not seen[name]),
+            {name: seen[name] for name in expected if seen[name]},
             _sorted(unplanned),
         )
 
@@ -204,9 +213,11 @@ class Report:
 
 def report(plan: ir.Plan, coverage: Coverage) -> Report:
     """What ``coverage`` says about ``plan``."""
+    events = frozenset(e.name for e in plan.events if e.doc.deprecated)
+    traits = frozenset(t.name for t in plan.traits if t.doc.deprecated)
     return Report(
-        Names.of([e.name for e in plan.events], coverage.events, coverage.unplanned_events),
-        Names.of([t.name for t in plan.traits], coverage.traits, coverage.unplanned_traits),
+        Names.of([e.name for e in plan.events], coverage.events, coverage.unplanned_events, events),
+        Names.of([t.name for t in plan.traits], coverage.traits, coverage.unplanned_traits, traits),
         coverage.identify,
     )
 
