@@ -16,6 +16,7 @@ from ..config import Options
 from ..plan import ir, profile_rules
 from ..plan.names import file_stem
 from . import liquid
+from .cache import per_event
 from .render import render
 from .samples import Sampler, unix_seconds
 
@@ -163,20 +164,25 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     }
     for event in plan.events:
         page = event_page(event.name, plan)
-        out[f"docs/{page}"] = render(
-            "docs/event.md.j2",
-            options.templates,
-            page=page,
-            event=event,
-            commerce=commerce_view(event),
-            rows=rows(event.fields, plan),
-            sample=json.dumps(
-                sampler.track(event, anonymous=event.anonymous_allowed),
-                indent=2,
-                ensure_ascii=False,
-            ),
-            **common,
-        )
+
+        def event_doc(page: str = page, event: ir.Event = event) -> str:
+            return render(
+                "docs/event.md.j2",
+                options.templates,
+                page=page,
+                event=event,
+                commerce=commerce_view(event),
+                rows=rows(event.fields, plan),
+                sample=json.dumps(
+                    sampler.track(event, anonymous=event.anonymous_allowed),
+                    indent=2,
+                    ensure_ascii=False,
+                ),
+                **common,
+            )
+
+        # Rendered only when the event, or what every page reads, changed.
+        out[f"docs/{page}"] = per_event("doc-event", event, event_doc, f"docs/{page}")
     for segment in plan.segments:
         page = segment_page(segment.id)
         out[f"docs/{page}"] = render(
