@@ -7,13 +7,14 @@ registering it in :data:`TARGETS`.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from collections.abc import Callable
 from typing import Any
 
 from ..config import Options
 from ..plan import ir
 from . import docs, jsonschema, liquid, readme
-from .cache import OutputStore, Pieces, code_key, output_key, pieces_from, reusable
+from .cache import OutputStore, Pieces, code_key, pieces_from, reusable
 from .paths import safe_relative
 from .pysdk import sdk as python
 from .typescript import package as typescript
@@ -45,16 +46,18 @@ def generate(plan: ir.Plan, options: Options | None = None) -> Output:
     if not options.cache_dir:
         return _generate(plan, options)
     code = code_key(options.templates)
-    key = output_key(plan, options.targets, options.templates, code)
-    if key is None:
+    try:
+        pieces = Pieces(plan, code)
+    except (pickle.PicklingError, TypeError, AttributeError):  # not an ir we know: no reuse
         return _generate(plan, options)
+    key = pieces.output_key(options.targets)
     store = OutputStore(options.cache_dir)
     if (hit := store.get(key)) is not None:
         return dict(hit["output"])  # the same plan, options, templates and code as before
     pointer = hashlib.sha256(
         "\0".join([plan.slug, *options.targets, str(options.templates), code]).encode()
     ).hexdigest()
-    pieces = Pieces(plan, code, _previous(store, pointer))
+    pieces.previous = _previous(store, pointer)
     with pieces_from(pieces):
         output = _generate(plan, options)
     if reusable() is None:  # (not when checking a tree: check writes nothing)

@@ -28,6 +28,7 @@ from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..plan.diagnostics import Location
 from .render import shipped_templates
 
 
@@ -234,27 +235,6 @@ def code_key(templates: Path | None) -> str:
     return digest.hexdigest()
 
 
-def output_key(
-    plan: object, targets: tuple[str, ...], templates: Path | None, code: str | None = None
-) -> str | None:
-    """Cache key of a whole generation: the resolved plan (pickled: every field of the ir),
-    the targets and :func:`add_code_inputs` (``code``, its :func:`code_key` if known);
-    ``None`` if the plan cannot be pickled."""
-    digest = hashlib.sha256()
-
-    def add(*parts: str | bytes) -> None:
-        for part in parts:
-            data = part.encode() if isinstance(part, str) else part
-            digest.update(len(data).to_bytes(8, "big") + data)
-
-    try:
-        add("output", pickle.dumps(plan, protocol=5), "targets", *targets)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return None
-    add("code", code if code is not None else code_key(templates))
-    return digest.hexdigest()
-
-
 # -- per-file reuse ----------------------------------------------------------------------------
 #
 # A change to one event should cost about one event. Files made from one event (its schema, doc
@@ -267,17 +247,17 @@ def output_key(
 # taken from there instead of being rendered.
 
 
-class _Slicer(pickle.Pickler):
-    """Pickles ir values with every :class:`~codegen.plan.diagnostics.Location` as a
-    placeholder (locations are ``compare=False`` in the ir: not part of a value)."""
-
-    def persistent_id(self, obj: object) -> str | None:
-        return "location" if type(obj).__name__ == "Location" else None
+def _no_location(_: Location) -> tuple[Callable[[], None], tuple[()]]:
+    return type(None), ()
 
 
 def slice_digest(*values: object) -> str:
+    """Hash of pickled ir values, every :class:`~codegen.plan.diagnostics.Location` pickled
+    as ``None`` (locations are ``compare=False`` in the ir: not part of a value)."""
     buffer = io.BytesIO()
-    _Slicer(buffer, protocol=5).dump(values)
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = {Location: _no_location}
+    pickler.dump(values)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
@@ -285,19 +265,23 @@ class Pieces:
     """The files (and small derived values) of the previous generation by input key, and the
     keys of this one. See the comment above."""
 
-    def __init__(self, plan: Any, code: str, previous: Mapping[str, str]) -> None:
-        self.previous = previous
+    def __init__(self, plan: Any, code: str, previous: Mapping[str, str] | None = None) -> None:
+        self.previous: Mapping[str, str] = previous or {}
         self.made: dict[str, str] = {}  # key: text of this generation
         self.paths: dict[str, str] = {}  # key: output path, for texts that are files
-        self._events: dict[str, str] = {}
         names = [(e.name, e.code_name) for e in plan.events]
-        shared = dataclasses.replace(plan, events=())
+        shared = dataclasses.replace(plan, events=(), source="")
         self._shared = slice_digest(code, shared, names)
+        self._events = {e.name: slice_digest(e) for e in plan.events}
+
+    def output_key(self, targets: tuple[str, ...]) -> str:
+        """Key of the whole output: every slice (so the whole plan but its locations), the
+        targets and the code inputs."""
+        parts = [self._shared, *self._events.values(), "targets", *targets]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def event_key(self, kind: str, event: Any) -> str:
-        digest = self._events.get(event.name)
-        if digest is None:
-            digest = self._events[event.name] = slice_digest(event)
+        digest = self._events[event.name]
         return hashlib.sha256(f"{kind}\0{self._shared}\0{digest}".encode()).hexdigest()
 
     def get(self, key: str) -> str | None:
