@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from ..plan.diagnostics import Location
 from .render import shipped_templates
@@ -269,6 +269,7 @@ class Pieces:
         self.previous: Mapping[str, str] = previous or {}
         self.made: dict[str, str] = {}  # key: text of this generation
         self.paths: dict[str, str] = {}  # key: output path, for texts that are files
+        self.objects: dict[str, object] = {}  # key: value (see per_event_object)
         names = [(e.name, e.code_name) for e in plan.events]
         shared = dataclasses.replace(plan, events=(), source="")
         self._shared = slice_digest(code, shared, names)
@@ -298,16 +299,23 @@ class Pieces:
             self.paths[key] = path
 
 
+# Values (not text) made from one event in this process's last generation, by piece key: the
+# model plans' classes of unchanged events are taken from here. Replaced by each generation's
+# own, so it holds one generation at most.
+_OBJECTS: dict[str, object] = {}
+
 _PIECES: ContextVar[Pieces | None] = ContextVar("codegen_pieces", default=None)
 
 
 @contextlib.contextmanager
 def pieces_from(pieces: Pieces) -> Iterator[None]:
+    global _OBJECTS
     token = _PIECES.set(pieces)
     try:
         yield
     finally:
         _PIECES.reset(token)
+        _OBJECTS = pieces.objects
 
 
 def per_event(kind: str, event: Any, make: Callable[[], str], path: str | None = None) -> str:
@@ -394,3 +402,19 @@ def _write_atomic(path: Path, data: bytes) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+_MISSING = object()
+T = TypeVar("T")
+
+
+def per_event_object(kind: str, event: Any, make: Callable[[], T]) -> T:
+    """:func:`per_event` for values: kept in this process only (from the last generation)."""
+    pieces = _PIECES.get()
+    if pieces is None:
+        return make()
+    key = pieces.event_key(kind, event)
+    found = pieces.objects.get(key, _OBJECTS.get(key, _MISSING))
+    value = make() if found is _MISSING else cast(T, found)
+    pieces.objects[key] = value
+    return value

@@ -12,16 +12,17 @@ import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from ...config import TOOL_NAME, Options
 from ...plan import formats, ir
-from ..cache import Cache, DiskCache, MemoryCache
+from ..cache import Cache, DiskCache, MemoryCache, per_event_object
 from ..jsonschema import SchemaPath, SchemaStyle, object_schema, type_defs
 from ..render import py_str, render
 from ..samples import Sampler
 from . import modelplan
 from .modelplan import TRAITS_CLASS, ModelPlan, PyClass
-from .models import TYPES_FILE, ModelModule, start_modules
+from .models import TYPES_FILE, ModelModule, cache_key, start_modules, types_text
 
 _TEMPLATES = (
     ("python/_runtime.py.j2", "_runtime.py"),
@@ -42,12 +43,15 @@ def start(plan: ir.Plan, options: Options) -> Callable[[], dict[str, str]]:
     package = plan.slug
     cache: Cache = DiskCache(options.cache_dir) if options.cache_dir else MemoryCache()
     names = modelplan.build(plan)
-    modules = _model_modules(plan, names, _header(plan))
     types_schema = {"$defs": _type_defs(plan, names, "#/$defs/")}
+    keys: dict[str, str] = {}
+    modules = _model_modules(plan, names, _header(plan), types_text(types_schema), keys)
     context = template_context(plan, names)
     sources = {path: render(t, options.templates, **context) for t, path in _TEMPLATES}
     sources["_formats.py"] = _header(plan).split("\n")[0] + "\n" + inspect.getsource(formats)
-    pending = start_modules(modules, sources, types_schema, package, cache, options.workers)
+    pending = start_modules(
+        modules, sources, types_schema, package, cache, options.workers, keys=keys
+    )
     files = {f"python/{package}/py.typed": ""}
     for name in ("pyproject.toml", "README.md"):
         files[f"python/{name}"] = render(f"python/{name}.j2", options.templates, **context)
@@ -230,7 +234,10 @@ def _type_defs(plan: ir.Plan, names: ModelPlan, ref_base: str) -> dict[str, obje
     return type_defs(plan, {t.name for t in plan.types}, _style(plan.slug, names, ref_base))
 
 
-def _model_modules(plan: ir.Plan, names: ModelPlan, header: str) -> dict[str, ModelModule]:
+def _model_modules(
+    plan: ir.Plan, names: ModelPlan, header: str, types_text: str, keys: dict[str, str]
+) -> dict[str, ModelModule]:
+    """The model modules; ``keys`` gets the cache keys of those it knows already."""
     modules: dict[str, ModelModule] = {}
     if plan.types:
         modules["types.py"] = ModelModule(
@@ -248,11 +255,19 @@ def _model_modules(plan: ir.Plan, names: ModelPlan, header: str) -> dict[str, Mo
         names.classes_in("traits"),
     )
     for e in plan.events:
-        schema = object_schema(e.fields, e.additional_properties, ("events", e.name), style)
-        if e.doc.description:
-            schema["description"] = e.doc.description
-        module = f"events.{e.code_name}"
-        modules[f"events/{e.code_name}.py"] = ModelModule(
-            schema, names.aliases_in(module), header, names.classes_in(module)
+        # Unchanged events' modules (and their cache keys) are reused in a process.
+        modules[f"events/{e.code_name}.py"], keys[f"events/{e.code_name}.py"] = per_event_object(
+            "py-module", e, partial(_event_module, e, names, header, style, types_text, plan.slug)
         )
     return modules
+
+
+def _event_module(
+    e: ir.Event, names: ModelPlan, header: str, style: SchemaStyle, types_text: str, package: str
+) -> tuple[ModelModule, str]:
+    schema = object_schema(e.fields, e.additional_properties, ("events", e.name), style)
+    if e.doc.description:
+        schema["description"] = e.doc.description
+    module = f"events.{e.code_name}"
+    made = ModelModule(schema, names.aliases_in(module), header, names.classes_in(module))
+    return made, cache_key(made, types_text, package)
