@@ -118,3 +118,14 @@ def test_whole_outputs_are_bounded_least_recently_used_first(tmp_path: Path) -> 
     assert store.get("c" * 64) is None
     assert store.get("b" * 64) is not None and store.get("d" * 64) is not None
     assert len(list((tmp_path / "outputs").iterdir())) == 2
+
+
+@pytest.mark.parametrize("edit", ["event property", "line shift only", "reusable type"])
+def test_changed_plan_regenerates_the_sdk_as_from_scratch(tmp_path: Path, edit: str) -> None:
+    """The SDK's model modules, their cache keys and the tracker's methods of unchanged
+    events are reused (in this process and from the disk cache)."""
+    options = Options(targets=("python",), cache_dir=tmp_path / "cache", workers=1)
+    generate(plan_from(PLAN), options)
+    changed = plan_from(_edited(PLAN, *EDITS[edit]))
+    fresh = generate(changed, Options(targets=("python",), workers=1))
+    assert generate(changed, options) == fresh

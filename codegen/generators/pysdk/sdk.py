@@ -13,15 +13,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from ...config import TOOL_NAME, Options
 from ...plan import formats, ir
-from ..cache import Cache, DiskCache, MemoryCache, per_event_object
+from ..cache import Cache, DiskCache, MemoryCache, per_event, per_event_object
 from ..jsonschema import SchemaPath, SchemaStyle, object_schema, type_defs
 from ..render import py_str, render
 from ..samples import Sampler
 from . import modelplan
-from .modelplan import TRAITS_CLASS, ModelPlan, PyClass
+from .modelplan import TRAITS_CLASS, Method, ModelPlan, PyClass
 from .models import TYPES_FILE, ModelModule, cache_key, start_modules, types_text
 
 _TEMPLATES = (
@@ -46,7 +47,7 @@ def start(plan: ir.Plan, options: Options) -> Callable[[], dict[str, str]]:
     types_schema = {"$defs": _type_defs(plan, names, "#/$defs/")}
     keys: dict[str, str] = {}
     modules = _model_modules(plan, names, _header(plan), types_text(types_schema), keys)
-    context = template_context(plan, names)
+    context = template_context(plan, names, options.templates)
     sources = {path: render(t, options.templates, **context) for t, path in _TEMPLATES}
     sources["_formats.py"] = _header(plan).split("\n")[0] + "\n" + inspect.getsource(formats)
     pending = start_modules(
@@ -63,11 +64,22 @@ def start(plan: ir.Plan, options: Options) -> Callable[[], dict[str, str]]:
     return finish
 
 
-def template_context(plan: ir.Plan, names: ModelPlan | None = None) -> dict[str, object]:
+def template_context(
+    plan: ir.Plan, names: ModelPlan | None = None, templates: Path | None = None
+) -> dict[str, object]:
     """What the templates see (documented at the top of each template): read from the model
-    plan, never derived again."""
+    plan, never derived again. ``templates``: the override folder, for templates that render
+    others."""
     names = names or modelplan.build(plan)
+    events = {e.name: e for e in plan.events}
+
+    def tracker_method(m: Method) -> str:
+        """One tracker method; an unchanged event's is not rendered again."""
+        make = partial(render, "python/tracker_method.py.j2", templates, m=m)
+        return per_event("py-tracker-method", events[m.event], make)
+
     return {
+        "tracker_method": tracker_method,
         "plan": plan,
         "package": names.package,
         "methods": names.methods,
