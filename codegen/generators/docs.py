@@ -202,8 +202,20 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
 
 
 def event_page(name: str, plan: ir.Plan) -> str:
-    event = plan.event(name)
-    return f"events/{event.code_name if event else file_stem(name)}.md"
+    stem = _stems(plan).get(name)
+    return f"events/{stem if stem is not None else file_stem(name)}.md"
+
+
+_last_stems: tuple[ir.Plan, dict[str, str]] | None = None
+
+
+def _stems(plan: ir.Plan) -> dict[str, str]:
+    """``{event: code name}`` of the plan last asked about (pages link every event: a search
+    per link made the docs quadratic in the number of events)."""
+    global _last_stems
+    if _last_stems is None or _last_stems[0] is not plan:
+        _last_stems = (plan, {e.name: e.code_name for e in plan.events})
+    return _last_stems[1]
 
 
 def segment_page(segment_id: str) -> str:
