@@ -6,9 +6,10 @@ For each size, in this process unless said otherwise:
   cold      `codegen generate` (every target) with an empty cache;
   warm      `codegen generate` again on the unchanged plan: the cache holds the whole output
             under a key of everything it depends on, and hands it back;
-  1 event   the plan with one property added to one event, same cache: every target runs
-            again, the Python SDK rebuilds one model module (the tracker's methods are kept
-            as rendered, black sees only its head);
+  1 event   the plan with one property added to one event, same cache: only the files (and
+            parts of files: bundle definitions, tracker methods) whose slice of the plan
+            changed are made again; the Python SDK rebuilds one model module (the first
+            datamodel-codegen run in this process also imports it);
   1 ev py   the same for the Python SDK alone (another property added): the part this
             change costs in the SDK generator;
   check     `codegen check` (a new process, as in CI) on the cold output, written and recorded

@@ -5,6 +5,8 @@ gives, whatever changed."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,30 @@ def test_changed_plan_regenerates_the_sdk_as_from_scratch(tmp_path: Path, edit: 
     changed = plan_from(_edited(PLAN, *EDITS[edit]))
     fresh = generate(changed, Options(targets=("python",), workers=1))
     assert generate(changed, options) == fresh
+
+
+KEYS = """
+from pathlib import Path
+from codegen import load_plan
+from codegen.generators.cache import Pieces
+plan = load_plan(Path("plans/glow_shop.yaml")).plan
+pieces = Pieces(plan, "code")
+print(pieces.output_key(("docs",)), *(pieces.event_key("k", e) for e in plan.events))
+"""
+
+
+def test_keys_are_the_same_in_every_process() -> None:
+    """Regression: the plan's commerce amounts (a set) were pickled in hash order, so a new
+    process (another PYTHONHASHSEED) found nothing of the previous generation to reuse."""
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", KEYS],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1

@@ -252,11 +252,15 @@ def _no_location(_: Location) -> tuple[Callable[[], None], tuple[()]]:
 
 
 def slice_digest(*values: object) -> str:
-    """Hash of pickled ir values, every :class:`~codegen.plan.diagnostics.Location` pickled
-    as ``None`` (locations are ``compare=False`` in the ir: not part of a value)."""
+    """Hash of pickled ir values, the same in every process for equal values: every
+    :class:`~codegen.plan.diagnostics.Location` pickled as ``None`` (locations are
+    ``compare=False`` in the ir: not part of a value) and no memo (which records which equal
+    values happen to be one object). Sets must be replaced by sorted tuples first: pickle
+    writes them in hash order, which changes from process to process."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.dispatch_table = {Location: _no_location}
+    pickler.fast = True  # the ir is acyclic
     pickler.dump(values)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
@@ -271,7 +275,10 @@ class Pieces:
         self.paths: dict[str, str] = {}  # key: output path, for texts that are files
         self.objects: dict[str, object] = {}  # key: value (see per_event_object)
         names = [(e.name, e.code_name) for e in plan.events]
-        shared = dataclasses.replace(plan, events=(), source="")
+        # The plan's one set, as a sorted tuple (see slice_digest).
+        amounts: Any = tuple(sorted(plan.commerce.amounts))
+        commerce = dataclasses.replace(plan.commerce, amounts=amounts)
+        shared = dataclasses.replace(plan, events=(), source="", commerce=commerce)
         self._shared = slice_digest(code, shared, names)
         self._events = {e.name: slice_digest(e) for e in plan.events}
 

@@ -87,16 +87,22 @@ class ModelPlan:
         """``{schema path: class name}``: titles of the schemas datamodel-code-generator reads."""
         return {c.path: c.name for c in self.classes}
 
+    @cached_property
+    def _by_module(self) -> dict[str, list[PyClass]]:
+        out: dict[str, list[PyClass]] = {}
+        for c in self.classes:
+            out.setdefault(c.module, []).append(c)
+        return out
+
     def classes_in(self, module: str) -> dict[str, tuple[str, ...]]:
         """``{class: Python field names}`` expected in one generated module."""
-        return {c.name: tuple(f.name for f in c.fields) for c in self.classes if c.module == module}
+        return {c.name: tuple(f.name for f in c.fields) for c in self._by_module.get(module, [])}
 
     def aliases_in(self, module: str) -> dict[str, list[str]]:
         """``{"Class.wire name": [python name]}`` wherever the two differ, for one module."""
         return {
             f"{c.name}.{f.wire}": [f.name]
-            for c in self.classes
-            if c.module == module
+            for c in self._by_module.get(module, [])
             for f in c.fields
             if f.name != f.wire
         }
