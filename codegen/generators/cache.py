@@ -252,15 +252,15 @@ def _no_location(_: Location) -> tuple[Callable[[], None], tuple[()]]:
 
 
 def slice_digest(*values: object) -> str:
-    """Hash of pickled ir values, the same in every process for equal values: every
-    :class:`~codegen.plan.diagnostics.Location` pickled as ``None`` (locations are
-    ``compare=False`` in the ir: not part of a value) and no memo (which records which equal
-    values happen to be one object). Sets must be replaced by sorted tuples first: pickle
-    writes them in hash order, which changes from process to process."""
+    """Hash of pickled ir values, every :class:`~codegen.plan.diagnostics.Location` pickled as
+    ``None`` (locations are ``compare=False`` in the ir: not part of a value). The bytes hold
+    the whole value, so different values never share a key; equal values share it when built
+    the same way (which of them are one object shows in pickle's memo, and resolution builds an
+    event the same way each time). Sets must be replaced by sorted tuples first: pickle writes
+    them in hash order, which changes from process to process."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=5)
     pickler.dispatch_table = {Location: _no_location}
-    pickler.fast = True  # the ir is acyclic
     pickler.dump(values)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
