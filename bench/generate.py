@@ -6,11 +6,15 @@ For each size, in this process unless said otherwise:
   cold      `codegen generate` (every target) with an empty cache;
   warm      `codegen generate` again on the unchanged plan: the cache holds the whole output
             under a key of everything it depends on, and hands it back;
-  1 event   the plan with one property added to one event, same cache: every target runs
-            again, the Python SDK rebuilds one model module (the tracker's methods are kept
-            as rendered, black sees only its head);
+  1 event   the plan with one property added to one event, same cache: only the files (and
+            parts of files: bundle definitions, tracker methods) whose slice of the plan
+            changed are made again; the Python SDK rebuilds one model module (the first
+            datamodel-codegen run in this process also imports it);
   1 ev py   the same for the Python SDK alone (another property added): the part this
             change costs in the SDK generator;
+  1 ev new  another property added, generated in a new process (as the CLI does) with the
+            same disk cache: `generate()`'s own time, without start-up and plan loading (in
+            that process nothing of the last generation is in memory: it is read back);
   check     `codegen check` (a new process, as in CI) on the cold output, written and recorded
             as `codegen generate` does, with an EMPTY cache: the folder's input record matches,
             the plan is not even loaded;
@@ -62,6 +66,7 @@ class Row:
     warm: float
     one_event: float
     one_event_python: float
+    one_event_new: float
     check: float
     check_loaded: float
     imported: float
@@ -120,6 +125,10 @@ def measure(size: int, root: Path) -> Row:
     generate(again.plan, replace(options, targets=("python",)))
     one_event_python = time.perf_counter() - start
 
+    one_event_new = _generate_in_new_process(
+        root, text.replace(EVENT_0, EVENT_0 + "      third: {type: string}\n")
+    )
+
     write(root / "out", output)
     (root / "plan.yaml").write_text(text, encoding="utf-8")
     record_inputs(root / "out", inputs_digest(text.encode(), Options()))
@@ -141,10 +150,28 @@ def measure(size: int, root: Path) -> Row:
         warm,
         one_event,
         one_event_python,
+        one_event_new,
         check,
         check_loaded,
         time.perf_counter() - start,
     )
+
+
+def _generate_in_new_process(root: Path, text: str) -> float:
+    (root / "changed.yaml").write_text(text, encoding="utf-8")
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from codegen import Options, generate, load_plan_text\n"
+        "plan = load_plan_text(Path('changed.yaml').read_text()).plan\n"
+        "start = time.perf_counter()\n"
+        "generate(plan, Options(cache_dir=Path('cache')))\n"
+        "print(time.perf_counter() - start)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True
+    )
+    return float(run.stdout)
 
 
 def _check(root: Path, expect: str) -> float:
@@ -168,7 +195,8 @@ def main(sizes: list[int]) -> None:
     print(
         f"{'events':>6} {'baseline s':>11} {'cold s':>8} {'speed-up':>9} {'cpu: base':>10} "
         f"{'cold':>6} {'warm s':>8} "
-        f"{'1 event s':>10} {'1 ev py s':>10} {'check s':>8} {'check+ s':>9} {'import s':>9}"
+        f"{'1 event s':>10} {'1 ev py s':>10} {'1 ev new s':>11} "
+        f"{'check s':>8} {'check+ s':>9} {'import s':>9}"
     )
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -177,6 +205,7 @@ def main(sizes: list[int]) -> None:
             f"{size:>6} {row.baseline:>11.2f} {row.cold:>8.2f} {row.baseline / row.cold:>8.2f}x "
             f"{row.baseline_cpu:>10.1f} {row.cold_cpu:>6.1f} "
             f"{row.warm:>8.2f} {row.one_event:>10.2f} {row.one_event_python:>10.2f} "
+            f"{row.one_event_new:>11.2f} "
             f"{row.check:>8.2f} {row.check_loaded:>9.2f} {row.imported:>9.2f}",
             flush=True,
         )

@@ -6,13 +6,15 @@ registering it in :data:`TARGETS`.
 
 from __future__ import annotations
 
-import json
+import hashlib
+import pickle
 from collections.abc import Callable
+from typing import Any
 
 from ..config import Options
 from ..plan import ir
 from . import docs, jsonschema, liquid, readme
-from .cache import DiskCache, output_key, reusable
+from .cache import OutputStore, Pieces, code_key, pieces_from, reusable
 from .paths import safe_relative
 from .pysdk import sdk as python
 from .typescript import package as typescript
@@ -28,21 +30,60 @@ TARGETS: dict[str, Generator] = {
     "typescript": typescript.generate,
 }
 
+# The previous generation's per-file texts, as last loaded or stored in this process:
+# (output key, {piece key: text}). Saves reading the whole output back from disk.
+_last: tuple[str, dict[str, str]] | None = None
+
 
 def generate(plan: ir.Plan, options: Options | None = None) -> Output:
     """Every target's files for a resolved ``plan``; pure apart from the optional cache
-    (``options.cache_dir``), which keeps formatted modules and, keyed by everything output
-    depends on, the last outputs whole: an unchanged plan is read back, not regenerated.
+    (``options.cache_dir``), which keeps formatted modules and the last outputs whole, keyed by
+    everything output depends on: an unchanged plan is read back, not regenerated, and a
+    changed one reuses every file whose own inputs did not change (:class:`.cache.Pieces`).
     Plans that cannot be generated are rejected at load (``codegen.load_plan``)."""
+    global _last
     options = options or Options()
-    disk = DiskCache(options.cache_dir) if options.cache_dir else None
-    key = output_key(plan, options.targets, options.templates) if disk else None
-    if disk is not None and key is not None and (hit := disk.get(key)) is not None:
-        return dict(json.loads(hit))  # the same plan, options, templates and code as before
-    output = _generate(plan, options)
-    if disk is not None and key is not None and reusable() is None:
-        disk.put(key, json.dumps(output))  # (not when checking a tree: check writes nothing)
+    if not options.cache_dir:
+        return _generate(plan, options)
+    code = code_key(options.templates)
+    try:
+        pieces = Pieces(plan, code)
+    except (pickle.PicklingError, TypeError, AttributeError):  # not an ir we know: no reuse
+        return _generate(plan, options)
+    key = pieces.output_key(options.targets)
+    store = OutputStore(options.cache_dir)
+    if (hit := store.get(key)) is not None:
+        return dict(hit["output"])  # the same plan, options, templates and code as before
+    pointer = hashlib.sha256(
+        "\0".join([plan.slug, *options.targets, str(options.templates), code]).encode()
+    ).hexdigest()
+    pieces.previous = _previous(store, pointer)
+    with pieces_from(pieces):
+        output = _generate(plan, options)
+    if reusable() is None:  # (not when checking a tree: check writes nothing)
+        files = {k: p for k, p in pieces.paths.items() if output.get(p) == pieces.made[k]}
+        values = {k: t for k, t in pieces.made.items() if k not in files}
+        store.put(key, {"output": output, "files": files, "values": values})
+        store.set_last(pointer, key)
+        _last = (key, {**values, **{k: output[p] for k, p in files.items()}})
     return output
+
+
+def _previous(store: OutputStore, pointer: str) -> dict[str, str]:
+    last = store.last(pointer)
+    if last is None:
+        return {}
+    if _last is not None and _last[0] == last:
+        return _last[1]
+    data: dict[str, Any] | None = store.get(last)
+    if data is None:
+        return {}
+    output = data["output"]
+    found = {str(k): str(v) for k, v in dict(data.get("values", {})).items()}
+    for k, path in dict(data.get("files", {})).items():
+        if isinstance(output.get(path), str):
+            found[str(k)] = output[path]
+    return found
 
 
 def _generate(plan: ir.Plan, options: Options) -> Output:

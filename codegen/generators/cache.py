@@ -12,7 +12,10 @@ generation).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -23,8 +26,9 @@ from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from importlib.metadata import PackageNotFoundError, requires, version
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar, cast
 
+from ..plan.diagnostics import Location
 from .render import shipped_templates
 
 
@@ -182,7 +186,13 @@ _LIBRARIES = ("tracking-plan-codegen", "datamodel-code-generator", "black", "iso
 
 
 def installed_versions() -> dict[str, str]:
-    """The libraries whose versions shape output, with every requirement of codegen itself."""
+    """The libraries whose versions shape output, with every requirement of codegen itself
+    (read once a process: packages are not upgraded under a running generator)."""
+    return dict(_installed_versions())
+
+
+@functools.cache
+def _installed_versions() -> tuple[tuple[str, str], ...]:
     found = {}
     names = list(_LIBRARIES)
     with contextlib.suppress(PackageNotFoundError):
@@ -194,7 +204,7 @@ def installed_versions() -> dict[str, str]:
     for name in sorted(set(names)):
         with contextlib.suppress(PackageNotFoundError):
             found[name] = version(name)
-    return found
+    return tuple(found.items())
 
 
 def add_code_inputs(add: Callable[..., None], templates: Path | None) -> None:
@@ -212,9 +222,8 @@ def add_code_inputs(add: Callable[..., None], templates: Path | None) -> None:
                 add(file.relative_to(folder).as_posix(), file.read_bytes())
 
 
-def output_key(plan: object, targets: tuple[str, ...], templates: Path | None) -> str | None:
-    """Cache key of a whole generation: the resolved plan (pickled: every field of the ir),
-    the targets and :func:`add_code_inputs`; ``None`` if the plan cannot be pickled."""
+def code_key(templates: Path | None) -> str:
+    """Hash of :func:`add_code_inputs`: part of every whole-output and per-file key."""
     digest = hashlib.sha256()
 
     def add(*parts: str | bytes) -> None:
@@ -222,9 +231,197 @@ def output_key(plan: object, targets: tuple[str, ...], templates: Path | None) -
             data = part.encode() if isinstance(part, str) else part
             digest.update(len(data).to_bytes(8, "big") + data)
 
-    try:
-        add("output", pickle.dumps(plan, protocol=5), "targets", *targets)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return None
     add_code_inputs(add, templates)
     return digest.hexdigest()
+
+
+# -- per-file reuse ----------------------------------------------------------------------------
+#
+# A change to one event should cost about one event. Files made from one event (its schema, doc
+# page, TypeScript module, SDK model module...) are keyed on that event's slice of the ir, the
+# plan without its events (types, traits, identity, segments, messages...), every event's names
+# (file stems and links are checked across events), the target and the code inputs (templates,
+# codegen's source, library versions). Locations are left out: no output shows a line number,
+# and inserting a line must not make every later event look changed. The previous generation's
+# files, with their keys, are kept beside its whole output; a file whose key is unchanged is
+# taken from there instead of being rendered.
+
+
+def _no_location(_: Location) -> tuple[Callable[[], None], tuple[()]]:
+    return type(None), ()
+
+
+def slice_digest(*values: object) -> str:
+    """Hash of pickled ir values, every :class:`~codegen.plan.diagnostics.Location` pickled as
+    ``None`` (locations are ``compare=False`` in the ir: not part of a value). The bytes hold
+    the whole value, so different values never share a key; equal values share it when built
+    the same way (which of them are one object shows in pickle's memo, and resolution builds an
+    event the same way each time). Sets must be replaced by sorted tuples first: pickle writes
+    them in hash order, which changes from process to process."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = {Location: _no_location}
+    pickler.dump(values)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
+
+
+class Pieces:
+    """The files (and small derived values) of the previous generation by input key, and the
+    keys of this one. See the comment above."""
+
+    def __init__(self, plan: Any, code: str, previous: Mapping[str, str] | None = None) -> None:
+        self.previous: Mapping[str, str] = previous or {}
+        self.made: dict[str, str] = {}  # key: text of this generation
+        self.paths: dict[str, str] = {}  # key: output path, for texts that are files
+        self.objects: dict[str, object] = {}  # key: value (see per_event_object)
+        names = [(e.name, e.code_name) for e in plan.events]
+        # The plan's one set, as a sorted tuple (see slice_digest).
+        amounts: Any = tuple(sorted(plan.commerce.amounts))
+        commerce = dataclasses.replace(plan.commerce, amounts=amounts)
+        shared = dataclasses.replace(plan, events=(), source="", commerce=commerce)
+        self._shared = slice_digest(code, shared, names)
+        self._events = {e.name: slice_digest(e) for e in plan.events}
+
+    def output_key(self, targets: tuple[str, ...]) -> str:
+        """Key of the whole output: every slice (so the whole plan but its locations), the
+        targets and the code inputs."""
+        parts = [self._shared, *self._events.values(), "targets", *targets]
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def event_key(self, kind: str, event: Any) -> str:
+        digest = self._events[event.name]
+        return hashlib.sha256(f"{kind}\0{self._shared}\0{digest}".encode()).hexdigest()
+
+    def get(self, key: str) -> str | None:
+        text = self.made.get(key)
+        if text is None:
+            text = self.previous.get(key)
+        if text is not None:
+            self.made[key] = text
+        return text
+
+    def put(self, key: str, text: str, path: str | None = None) -> None:
+        self.made[key] = text
+        if path is not None:
+            self.paths[key] = path
+
+
+# Values (not text) made from one event in this process's last generation, by piece key: the
+# model plans' classes of unchanged events are taken from here. Replaced by each generation's
+# own, so it holds one generation at most.
+_OBJECTS: dict[str, object] = {}
+
+_PIECES: ContextVar[Pieces | None] = ContextVar("codegen_pieces", default=None)
+
+
+@contextlib.contextmanager
+def pieces_from(pieces: Pieces) -> Iterator[None]:
+    global _OBJECTS
+    token = _PIECES.set(pieces)
+    try:
+        yield
+    finally:
+        _PIECES.reset(token)
+        _OBJECTS = pieces.objects
+
+
+def per_event(kind: str, event: Any, make: Callable[[], str], path: str | None = None) -> str:
+    """``make()``, or the previous generation's text for the same ``kind`` of ``event`` when
+    nothing it reads changed (outside :func:`pieces_from`: always ``make()``). ``path``: the
+    output file the text is, if it is one (then it is not stored twice)."""
+    pieces = _PIECES.get()
+    if pieces is None:
+        return make()
+    key = pieces.event_key(kind, event)
+    text = pieces.get(key)
+    if text is None:
+        text = make()
+    pieces.put(key, text, path)
+    return text
+
+
+# -- whole outputs -----------------------------------------------------------------------------
+
+KEEP_OUTPUTS = 3  # whole outputs kept (each ~20 MB at 1000 events); the oldest used go first
+
+
+class OutputStore:
+    """Whole generations (every file, and the per-file keys of :class:`Pieces`) under
+    ``folder/outputs``, at most ``keep`` of them: writing one removes the least recently used
+    beyond that (by modification time, refreshed on every hit). ``folder/latest`` points, per
+    plan slug, targets and code inputs, at the generation made last, whose files a changed plan
+    reuses."""
+
+    def __init__(self, folder: Path, keep: int = KEEP_OUTPUTS) -> None:
+        self.outputs = folder / "outputs"
+        self.latest = folder / "latest"
+        self.keep = keep
+
+    def _entry(self, key: str) -> Path:
+        return self.outputs / f"{key}.json.txt"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        path = self._entry(key)
+        try:
+            text = decode_entry(path.read_bytes())
+            if text is None:
+                return None
+            with contextlib.suppress(OSError):
+                os.utime(path)  # recently used
+            data = json.loads(text)
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) and isinstance(data.get("output"), dict) else None
+
+    def put(self, key: str, data: Mapping[str, Any]) -> None:
+        _write_atomic(self._entry(key), encode_entry(json.dumps(data)))
+        self.evict()
+
+    def evict(self) -> None:
+        try:
+            entries = [(p.stat().st_mtime, p) for p in self.outputs.glob("*.json.txt")]
+        except OSError:
+            return
+        entries.sort(key=lambda e: (e[0], e[1].name), reverse=True)
+        for _, old in entries[self.keep :]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+    def last(self, pointer: str) -> str | None:
+        try:
+            return (self.latest / f"{pointer}.txt").read_text(encoding="ascii").strip() or None
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def set_last(self, pointer: str, key: str) -> None:
+        _write_atomic(self.latest / f"{pointer}.txt", key.encode("ascii"))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:  # a cache that cannot be written only costs time
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+_MISSING = object()
+T = TypeVar("T")
+
+
+def per_event_object(kind: str, event: Any, make: Callable[[], T]) -> T:
+    """:func:`per_event` for values: kept in this process only (from the last generation)."""
+    pieces = _PIECES.get()
+    if pieces is None:
+        return make()
+    key = pieces.event_key(kind, event)
+    found = pieces.objects.get(key, _OBJECTS.get(key, _MISSING))
+    value = make() if found is _MISSING else cast(T, found)
+    pieces.objects[key] = value
+    return value

@@ -16,6 +16,7 @@ from ..config import Options
 from ..plan import ir, profile_rules
 from ..plan.names import file_stem
 from . import liquid
+from .cache import per_event
 from .render import render
 from .samples import Sampler, unix_seconds
 
@@ -163,20 +164,25 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     }
     for event in plan.events:
         page = event_page(event.name, plan)
-        out[f"docs/{page}"] = render(
-            "docs/event.md.j2",
-            options.templates,
-            page=page,
-            event=event,
-            commerce=commerce_view(event),
-            rows=rows(event.fields, plan),
-            sample=json.dumps(
-                sampler.track(event, anonymous=event.anonymous_allowed),
-                indent=2,
-                ensure_ascii=False,
-            ),
-            **common,
-        )
+
+        def event_doc(page: str = page, event: ir.Event = event) -> str:
+            return render(
+                "docs/event.md.j2",
+                options.templates,
+                page=page,
+                event=event,
+                commerce=commerce_view(event),
+                rows=rows(event.fields, plan),
+                sample=json.dumps(
+                    sampler.track(event, anonymous=event.anonymous_allowed),
+                    indent=2,
+                    ensure_ascii=False,
+                ),
+                **common,
+            )
+
+        # Rendered only when the event, or what every page reads, changed.
+        out[f"docs/{page}"] = per_event("doc-event", event, event_doc, f"docs/{page}")
     for segment in plan.segments:
         page = segment_page(segment.id)
         out[f"docs/{page}"] = render(
@@ -196,8 +202,20 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
 
 
 def event_page(name: str, plan: ir.Plan) -> str:
-    event = plan.event(name)
-    return f"events/{event.code_name if event else file_stem(name)}.md"
+    stem = _stems(plan).get(name)
+    return f"events/{stem if stem is not None else file_stem(name)}.md"
+
+
+_last_stems: tuple[ir.Plan, dict[str, str]] | None = None
+
+
+def _stems(plan: ir.Plan) -> dict[str, str]:
+    """``{event: code name}`` of the plan last asked about (pages link every event: a search
+    per link made the docs quadratic in the number of events)."""
+    global _last_stems
+    if _last_stems is None or _last_stems[0] is not plan:
+        _last_stems = (plan, {e.name: e.code_name for e in plan.events})
+    return _last_stems[1]
 
 
 def segment_page(segment_id: str) -> str:

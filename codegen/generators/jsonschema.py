@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ..config import TOOL_NAME, Options
 from ..plan import ir
+from .cache import per_event
 from .paths import event_stem, event_stems
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -45,13 +47,52 @@ PUBLISHED = SchemaStyle()
 
 def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     del options  # schemas have no options yet
+    out = event_files(plan)
+    out["schemas/identify.schema.json"] = dump(identify_document(plan))
+    out["schemas/plan.schema.json"] = dump_bundle(plan)
+    return out
+
+
+def event_files(plan: ir.Plan) -> dict[str, str]:
+    """The event schemas (only changed events are made again: :func:`.cache.per_event`)."""
     stems = event_stems(plan)
     out: dict[str, str] = {}
     for event in plan.events:
-        out[f"schemas/events/{stems[event.name]}.schema.json"] = dump(event_document(plan, event))
-    out["schemas/identify.schema.json"] = dump(identify_document(plan))
-    out["schemas/plan.schema.json"] = dump(bundle_document(plan))
+        path = f"schemas/events/{stems[event.name]}.schema.json"
+        out[path] = per_event("schema", event, partial(_event_text, plan, event), path)
     return out
+
+
+def _event_text(plan: ir.Plan, event: ir.Event) -> str:
+    return dump(event_document(plan, event))
+
+
+def _definition_text(plan: ir.Plan, event: ir.Event) -> str:
+    """The event's definition in the bundle, dumped at its depth (``$defs`` of the root)."""
+    text = json.dumps(event_message(plan, event), indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n    ")
+
+
+def dump_bundle(plan: ir.Plan) -> str:
+    """``dump(bundle_document(plan))``, with each event's definition dumped on its own (and
+    reused from the previous generation when the event did not change): placeholders in the
+    dumped document are replaced by the definitions, indented to their depth."""
+    document = bundle_document(plan, placeholders=True)
+    text = dump(document)
+    parts = text.split(_PLACEHOLDER)
+    if len(parts) != len(plan.events) + 1:  # a plan that spells the placeholder: no pieces
+        return dump(bundle_document(plan))
+    out = [parts[0]]
+    for event, rest in zip(plan.events, parts[1:], strict=True):
+        # `"<placeholder><n>"` : the definition goes where the quoted string was.
+        _, _, rest = rest.partition('"')
+        out[-1] = out[-1][:-1]  # the opening quote
+        defined = per_event("bundle-def", event, partial(_definition_text, plan, event))
+        out += [defined, rest]
+    return "".join(out)
+
+
+_PLACEHOLDER = "\\u0000codegen-event-definition:"
 
 
 def dump(schema: Schema) -> str:
@@ -95,8 +136,9 @@ def identify_document(plan: ir.Plan) -> Schema:
     return doc
 
 
-def bundle_document(plan: ir.Plan) -> Schema:
-    """Validates any planned message: dispatches on ``type`` and ``event``."""
+def bundle_document(plan: ir.Plan, *, placeholders: bool = False) -> Schema:
+    """Validates any planned message: dispatches on ``type`` and ``event``. With
+    ``placeholders``, each event's definition is a string (see :func:`dump_bundle`)."""
     stems = event_stems(plan)
     branches: list[Schema] = [
         {
@@ -107,7 +149,9 @@ def bundle_document(plan: ir.Plan) -> Schema:
     defs: Schema = {"identify": identify_message(plan)}
     for event in plan.events:
         key = f"events.{stems[event.name]}"
-        defs[key] = event_message(plan, event)
+        defs[key] = (
+            f"\0codegen-event-definition:{key}" if placeholders else event_message(plan, event)
+        )
         branches.append(
             {
                 "if": {"properties": {"event": {"const": event.name}}, "required": ["event"]},

@@ -98,6 +98,7 @@ def render(template: str, overrides: Path | None = None, **context: Any) -> str:
 # -- escaping, one filter per target ---------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # called for every character of plan text
 def _unsafe(char: str) -> bool:
     """Characters no generated text file should carry raw: controls, line and paragraph
     separators (``str.splitlines`` and YAML break lines on them), surrogates, noncharacters."""

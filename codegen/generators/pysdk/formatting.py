@@ -416,6 +416,10 @@ def as_formatted(piece: str) -> str:
     return "\n" + (piece[:-1] if piece.endswith("\n\n") else piece)
 
 
+# Verdicts of the last stable_tail call, by method text (one tracker's methods at most).
+_verdicts: dict[str, bool] = {}
+
+
 def stable_tail(source: str) -> tuple[str, str]:
     """``source`` as ``(head, tail)``: ``tail`` the longest run of methods at its end that
     :func:`stable_methods` accepts (found from the text, without parsing the whole module),
@@ -427,9 +431,19 @@ def stable_tail(source: str) -> tuple[str, str]:
     starts = [
         i for i in range(1, len(lines)) if lines[i - 1] == "" and lines[i].startswith("    def ")
     ]
+    global _verdicts
+    seen, _verdicts = _verdicts, {}
     cut = None
     for start in reversed(starts):
-        if _method(lines, start) != (len(lines) - 1 if cut is None else cut - 1):
+        end = len(lines) - 1 if cut is None else cut - 1
+        # Whether _method ends exactly at `end` depends on lines[start:end] alone (it reads
+        # on past `end` only to fail): a method unchanged since the last tracker is not read.
+        text = "\n".join(lines[start:end])
+        stable = seen.get(text)
+        if stable is None:
+            stable = _method(lines, start) == end
+        _verdicts[text] = stable
+        if not stable:
             break
         cut = start
     if cut is None:

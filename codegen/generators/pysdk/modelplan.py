@@ -12,11 +12,12 @@ import builtins
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 from ...plan import ir
 from ...plan.diagnostics import Location
 from ...plan.names import class_name, event_class
+from ..cache import per_event_object
 from ..jsonschema import ITEMS, SchemaPath
 from ..render import py_str
 
@@ -86,16 +87,22 @@ class ModelPlan:
         """``{schema path: class name}``: titles of the schemas datamodel-code-generator reads."""
         return {c.path: c.name for c in self.classes}
 
+    @cached_property
+    def _by_module(self) -> dict[str, list[PyClass]]:
+        out: dict[str, list[PyClass]] = {}
+        for c in self.classes:
+            out.setdefault(c.module, []).append(c)
+        return out
+
     def classes_in(self, module: str) -> dict[str, tuple[str, ...]]:
         """``{class: Python field names}`` expected in one generated module."""
-        return {c.name: tuple(f.name for f in c.fields) for c in self.classes if c.module == module}
+        return {c.name: tuple(f.name for f in c.fields) for c in self._by_module.get(module, [])}
 
     def aliases_in(self, module: str) -> dict[str, list[str]]:
         """``{"Class.wire name": [python name]}`` wherever the two differ, for one module."""
         return {
             f"{c.name}.{f.wire}": [f.name]
-            for c in self.classes
-            if c.module == module
+            for c in self._by_module.get(module, [])
             for f in c.fields
             if f.name != f.wire
         }
@@ -172,27 +179,34 @@ def build(plan: ir.Plan) -> ModelPlan:
         )
     methods = []
     for e in plan.events:
-        model = event_class(e.code_name)
-        module = f"events.{e.code_name}"
-        root = _object(
-            classes, model, module, ("events", e.name), f"event `{e.name}`", e.fields, e.location
-        )
-        methods.append(
-            Method(
-                name=e.code_name,
-                event=e.name,
-                model=model,
-                module=e.code_name,
-                anonymous_allowed=e.anonymous_allowed,
-                additional_properties=e.additional_properties,
-                params=_required_first(root.fields),
-                description=e.doc.description,
-                deprecated=e.doc.deprecated,
-                location=e.location,
-            )
-        )
+        # An event's classes depend on the event alone: unchanged ones are reused in a process.
+        mine, method = per_event_object("py-classes", e, partial(_event, e))
+        classes += mine
+        methods.append(method)
     traits = next(c for c in classes if c.path == ("traits",))
     return ModelPlan(plan.slug, tuple(classes), tuple(methods), _required_first(traits.fields))
+
+
+def _event(e: ir.Event) -> tuple[list[PyClass], Method]:
+    classes: list[PyClass] = []
+    model = event_class(e.code_name)
+    module = f"events.{e.code_name}"
+    root = _object(
+        classes, model, module, ("events", e.name), f"event `{e.name}`", e.fields, e.location
+    )
+    method = Method(
+        name=e.code_name,
+        event=e.name,
+        model=model,
+        module=e.code_name,
+        anonymous_allowed=e.anonymous_allowed,
+        additional_properties=e.additional_properties,
+        params=_required_first(root.fields),
+        description=e.doc.description,
+        deprecated=e.doc.deprecated,
+        location=e.location,
+    )
+    return classes, method
 
 
 def _object(

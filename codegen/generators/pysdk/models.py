@@ -89,6 +89,11 @@ def _options_text(package: str) -> str:
     return json.dumps({k: str(v) for k, v in dmcg_options(package).items()}, sort_keys=True)
 
 
+def types_text(types_schema: dict[str, Any]) -> str:
+    """The reusable types' schema as :func:`cache_key` reads it."""
+    return json.dumps(types_schema, sort_keys=True)
+
+
 def cache_key(module: ModelModule, types_text: str, package: str) -> str:
     """Everything the module's text depends on, including the model plan's classes (checked
     when the module is built, so a hit needs no second check). ``types_text``: the reusable
@@ -146,12 +151,17 @@ def start_modules(
     package: str,
     cache: Cache,
     workers: int = 1,
+    keys: dict[str, str] | None = None,
 ) -> Callable[[], dict[str, str]]:
     """:func:`render_modules` in two steps: the work is handed to worker processes now, and
     the function returned waits for it. In between, the caller's process is free for other
-    targets (the workers were forked before it starts anything else)."""
-    types_text = json.dumps(types_schema, sort_keys=True)
-    keys = {path: cache_key(m, types_text, package) for path, m in modules.items()}
+    targets (the workers were forked before it starts anything else). ``keys``: cache keys
+    of modules already known (:func:`cache_key`)."""
+    text = types_text(types_schema)
+    keys = dict(keys or {})
+    for path, m in modules.items():
+        if path not in keys:
+            keys[path] = cache_key(m, text, package)
     keys.update({path: format_key(text, package) for path, text in sources.items()})
     out = _lookup(keys, cache)
     build = _Build(package, types_schema, cache)

@@ -12,16 +12,18 @@ import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
 from ...config import TOOL_NAME, Options
 from ...plan import formats, ir
-from ..cache import Cache, DiskCache, MemoryCache
+from ..cache import Cache, DiskCache, MemoryCache, per_event, per_event_object
 from ..jsonschema import SchemaPath, SchemaStyle, object_schema, type_defs
 from ..render import py_str, render
 from ..samples import Sampler
 from . import modelplan
-from .modelplan import TRAITS_CLASS, ModelPlan, PyClass
-from .models import TYPES_FILE, ModelModule, start_modules
+from .modelplan import TRAITS_CLASS, Method, ModelPlan, PyClass
+from .models import TYPES_FILE, ModelModule, cache_key, start_modules, types_text
 
 _TEMPLATES = (
     ("python/_runtime.py.j2", "_runtime.py"),
@@ -42,12 +44,15 @@ def start(plan: ir.Plan, options: Options) -> Callable[[], dict[str, str]]:
     package = plan.slug
     cache: Cache = DiskCache(options.cache_dir) if options.cache_dir else MemoryCache()
     names = modelplan.build(plan)
-    modules = _model_modules(plan, names, _header(plan))
     types_schema = {"$defs": _type_defs(plan, names, "#/$defs/")}
-    context = template_context(plan, names)
+    keys: dict[str, str] = {}
+    modules = _model_modules(plan, names, _header(plan), types_text(types_schema), keys)
+    context = template_context(plan, names, options.templates)
     sources = {path: render(t, options.templates, **context) for t, path in _TEMPLATES}
     sources["_formats.py"] = _header(plan).split("\n")[0] + "\n" + inspect.getsource(formats)
-    pending = start_modules(modules, sources, types_schema, package, cache, options.workers)
+    pending = start_modules(
+        modules, sources, types_schema, package, cache, options.workers, keys=keys
+    )
     files = {f"python/{package}/py.typed": ""}
     for name in ("pyproject.toml", "README.md"):
         files[f"python/{name}"] = render(f"python/{name}.j2", options.templates, **context)
@@ -59,11 +64,22 @@ def start(plan: ir.Plan, options: Options) -> Callable[[], dict[str, str]]:
     return finish
 
 
-def template_context(plan: ir.Plan, names: ModelPlan | None = None) -> dict[str, object]:
+def template_context(
+    plan: ir.Plan, names: ModelPlan | None = None, templates: Path | None = None
+) -> dict[str, object]:
     """What the templates see (documented at the top of each template): read from the model
-    plan, never derived again."""
+    plan, never derived again. ``templates``: the override folder, for templates that render
+    others."""
     names = names or modelplan.build(plan)
+    events = {e.name: e for e in plan.events}
+
+    def tracker_method(m: Method) -> str:
+        """One tracker method; an unchanged event's is not rendered again."""
+        make = partial(render, "python/tracker_method.py.j2", templates, m=m)
+        return per_event("py-tracker-method", events[m.event], make)
+
     return {
+        "tracker_method": tracker_method,
         "plan": plan,
         "package": names.package,
         "methods": names.methods,
@@ -230,7 +246,10 @@ def _type_defs(plan: ir.Plan, names: ModelPlan, ref_base: str) -> dict[str, obje
     return type_defs(plan, {t.name for t in plan.types}, _style(plan.slug, names, ref_base))
 
 
-def _model_modules(plan: ir.Plan, names: ModelPlan, header: str) -> dict[str, ModelModule]:
+def _model_modules(
+    plan: ir.Plan, names: ModelPlan, header: str, types_text: str, keys: dict[str, str]
+) -> dict[str, ModelModule]:
+    """The model modules; ``keys`` gets the cache keys of those it knows already."""
     modules: dict[str, ModelModule] = {}
     if plan.types:
         modules["types.py"] = ModelModule(
@@ -248,11 +267,19 @@ def _model_modules(plan: ir.Plan, names: ModelPlan, header: str) -> dict[str, Mo
         names.classes_in("traits"),
     )
     for e in plan.events:
-        schema = object_schema(e.fields, e.additional_properties, ("events", e.name), style)
-        if e.doc.description:
-            schema["description"] = e.doc.description
-        module = f"events.{e.code_name}"
-        modules[f"events/{e.code_name}.py"] = ModelModule(
-            schema, names.aliases_in(module), header, names.classes_in(module)
+        # Unchanged events' modules (and their cache keys) are reused in a process.
+        modules[f"events/{e.code_name}.py"], keys[f"events/{e.code_name}.py"] = per_event_object(
+            "py-module", e, partial(_event_module, e, names, header, style, types_text, plan.slug)
         )
     return modules
+
+
+def _event_module(
+    e: ir.Event, names: ModelPlan, header: str, style: SchemaStyle, types_text: str, package: str
+) -> tuple[ModelModule, str]:
+    schema = object_schema(e.fields, e.additional_properties, ("events", e.name), style)
+    if e.doc.description:
+        schema["description"] = e.doc.description
+    module = f"events.{e.code_name}"
+    made = ModelModule(schema, names.aliases_in(module), header, names.classes_in(module))
+    return made, cache_key(made, types_text, package)

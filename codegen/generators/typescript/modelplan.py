@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from ...plan import ir
 from ...plan.diagnostics import Location
 from ...plan.names import class_name, event_class
+from ..cache import per_event_object
 from ..jsonschema import SchemaPath
 from ..render import ts_str
 from . import codenames  # the naming policy; it imports this module back, as a module
@@ -96,29 +98,10 @@ def build(plan: ir.Plan) -> TsModelPlan:
     )
     events = []
     for e in plan.events:
-        name = event_class(e.code_name)
-        _object(
-            interfaces,
-            name,
-            ("events", e.name),
-            f"event `{e.name}`",
-            e.fields,
-            e.additional_properties,
-            f"Properties of `{e.name}`." + (f" {e.doc.description}" if e.doc.description else ""),
-            e.location,
-        )
-        events.append(
-            TsEvent(
-                event=e.name,
-                method=codenames.method_name(e.code_name),
-                interface=name,
-                stem=e.code_name,  # what paths.event_stems names the schema file
-                anonymous_allowed=e.anonymous_allowed,
-                doc=e.doc.description,
-                deprecated=e.doc.deprecated,
-                location=e.location,
-            )
-        )
+        # An event's interfaces depend on the event alone: unchanged ones are reused in a process.
+        mine, event = per_event_object("ts-interfaces", e, partial(_event, e))
+        interfaces += mine
+        events.append(event)
     return TsModelPlan(
         package=npm_name(plan.slug),
         version=npm_version(plan.version),
@@ -126,6 +109,32 @@ def build(plan: ir.Plan) -> TsModelPlan:
         events=tuple(events),
         traits_interface=TRAITS_INTERFACE,
     )
+
+
+def _event(e: ir.Event) -> tuple[list[TsInterface], TsEvent]:
+    interfaces: list[TsInterface] = []
+    name = event_class(e.code_name)
+    _object(
+        interfaces,
+        name,
+        ("events", e.name),
+        f"event `{e.name}`",
+        e.fields,
+        e.additional_properties,
+        f"Properties of `{e.name}`." + (f" {e.doc.description}" if e.doc.description else ""),
+        e.location,
+    )
+    event = TsEvent(
+        event=e.name,
+        method=codenames.method_name(e.code_name),
+        interface=name,
+        stem=e.code_name,  # what paths.event_stems names the schema file
+        anonymous_allowed=e.anonymous_allowed,
+        doc=e.doc.description,
+        deprecated=e.doc.deprecated,
+        location=e.location,
+    )
+    return interfaces, event
 
 
 def npm_name(slug: str) -> str:

@@ -11,9 +11,12 @@ the output compiles TypeScript and runs Ajv standalone over ``schemas/``.
 
 from __future__ import annotations
 
+from functools import partial
+
 from ...config import Options
 from ...plan import ir
 from .. import jsonschema
+from ..cache import per_event
 from ..render import render
 from . import modelplan
 
@@ -42,24 +45,28 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
     files: dict[str, str] = {}
     for template, path in _PLAN_FILES:
         files[path] = render(f"typescript/{template}", options.templates, **context)
-    for e in names.events:
-        files[f"src/events/{e.stem}.ts"] = render(
-            "typescript/event.ts.j2", options.templates, **context, e=e
+    # Files of one event are rendered only when the event (or what all files read) changed.
+    for event, e in zip(plan.events, names.events, strict=True):
+        path = f"src/events/{e.stem}.ts"
+        files[path] = per_event(
+            "ts-event",
+            event,
+            partial(render, "typescript/event.ts.j2", options.templates, **context, e=e),
+            f"typescript/{path}",
         )
-    schemas = schema_files(plan)
+    schemas = schema_files(plan, names)
     for stem, path in schemas.items():
         files[f"src/validators/{stem}.d.ts"] = render(
             "typescript/validator.d.ts.j2", options.templates, **context, schema=path
         )
-    published = jsonschema.generate(plan, options)
-    for path in schemas.values():
-        files[path] = published[path]
+    files[schemas["identify"]] = jsonschema.dump(jsonschema.identify_document(plan))
+    files.update(jsonschema.event_files(plan))  # the published schemas, byte for byte
     return {f"typescript/{path}": text for path, text in files.items()}
 
 
-def schema_files(plan: ir.Plan) -> dict[str, str]:
+def schema_files(plan: ir.Plan, names: modelplan.TsModelPlan | None = None) -> dict[str, str]:
     """``{validator stem: published schema path}``: identify, then every event."""
-    events = modelplan.build(plan).events
+    events = (names or modelplan.build(plan)).events
     return {
         "identify": "schemas/identify.schema.json",
         **{e.stem: f"schemas/events/{e.stem}.schema.json" for e in events},
@@ -78,6 +85,6 @@ def template_context(
         "interfaces": names.interfaces,
         "events": names.events,
         "traits_interface": names.traits_interface,
-        "schemas": schema_files(plan),
+        "schemas": schema_files(plan, names),
         "dev_dependencies": DEV_DEPENDENCIES,
     }
