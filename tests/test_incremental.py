@@ -105,6 +105,7 @@ def test_files_of_unchanged_events_are_not_rendered_again(
         "docs/events/product_added.md",
         "schemas/events/product_added.schema.json",
         "typescript/src/events/product_added.ts",
+        "typescript/src/validators/product_added.d.ts",
     ]
 
 

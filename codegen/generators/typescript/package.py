@@ -55,9 +55,17 @@ def generate(plan: ir.Plan, options: Options) -> dict[str, str]:
             f"typescript/{path}",
         )
     schemas = schema_files(plan, names)
-    for stem, path in schemas.items():
-        files[f"src/validators/{stem}.d.ts"] = render(
-            "typescript/validator.d.ts.j2", options.templates, **context, schema=path
+    of_stem = {e.stem: event for event, e in zip(plan.events, names.events, strict=True)}
+    for stem, schema in schemas.items():
+        path = f"src/validators/{stem}.d.ts"
+        make = partial(
+            render, "typescript/validator.d.ts.j2", options.templates, **context, schema=schema
+        )
+        owner = of_stem.get(stem)
+        files[path] = (
+            make()
+            if owner is None
+            else per_event("ts-validator", owner, make, f"typescript/{path}")
         )
     files[schemas["identify"]] = jsonschema.dump(jsonschema.identify_document(plan))
     files.update(jsonschema.event_files(plan))  # the published schemas, byte for byte
