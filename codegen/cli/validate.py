@@ -12,6 +12,8 @@ from .policy import ExitCode, err, fail, out, require_plan, settings, stop
 
 if TYPE_CHECKING:
     from ..plan import ir
+    from ..validate import Summary
+    from ..validate.coverage import Report
 
 
 def validate(
@@ -109,12 +111,7 @@ def validate(
         printer.finish(summary, covered)
     if shape == formats.TEXT:
         print_summary(summary, covered, out)
-    for error in summary.errors:
-        err.print(f"error: cannot read {error}", markup=False)
-    if summary.errors:
-        stop(ExitCode.UNUSABLE)
-    unseen = fail_on_unseen and covered.unseen > 0
-    stop(ExitCode.FINDINGS if summary.violations > max_violations or unseen else ExitCode.OK)
+    _exit(summary, covered, max_violations, fail_on_unseen)
 
 
 def _on_spark(
@@ -134,7 +131,7 @@ def _on_spark(
     from ..validate import coverage
     from ..validate.inputs import MAX_MESSAGE_BYTES
     from ..validate.spark import OutputFormat, SparkError, session, validate_to
-    from .validate_report import print_summary
+    from .validate_report import print_summary, summary_document
 
     master, output, output_format = spark_options
     if output is None:
@@ -156,11 +153,16 @@ def _on_spark(
         fail(str(exc))
     covered = coverage.report(plan, summary.coverage)
     if shape == formats.JSON:
-        document = {**summary.as_dict(), "coverage": covered.as_dict()}
+        document = summary_document(summary, covered)
         out.file.write(json.dumps({"output": output, "summary": document}) + "\n")
     else:
         print_summary(summary, covered, out)
         out.print(f"{summary.violations:,} violations written to {output}", markup=False)
+    _exit(summary, covered, max_violations, fail_on_unseen)
+
+
+def _exit(summary: Summary, covered: Report, max_violations: int, fail_on_unseen: bool) -> None:
+    """Either engine's ending: sources that could not be read, then violations and coverage."""
     for error in summary.errors:
         err.print(f"error: cannot read {error}", markup=False)
     if summary.errors:

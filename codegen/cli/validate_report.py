@@ -84,7 +84,7 @@ class ViolationPrinter:
         """The end of the report: the summary with its ``coverage`` (``coverage.report``)."""
         if self.fmt == "json":
             self._open_if_empty()
-            document = {**summary.as_dict(), "coverage": covered.as_dict()}
+            document = summary_document(summary, covered)
             self.out.file.write('\n], "summary": ' + json.dumps(document) + "}\n")
             self.closed = True
             return
@@ -98,6 +98,11 @@ class ViolationPrinter:
             for line in coverage_lines(covered):
                 notice = visible(line).replace("%", "%25")  # no CR/LF left to escape
                 self.out.print(f"::notice title=codegen validate coverage::{notice}", markup=False)
+
+
+def summary_document(summary: Summary, covered: Report) -> dict[str, object]:
+    """The JSON report's ``summary``: the counts and the coverage (every engine's)."""
+    return {**summary.as_dict(), "coverage": covered.as_dict()}
 
 
 def coverage_lines(covered: Report) -> list[str]:
