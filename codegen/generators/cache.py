@@ -325,6 +325,14 @@ def pieces_from(pieces: Pieces) -> Iterator[None]:
         _OBJECTS = pieces.objects
 
 
+def regenerating() -> bool:
+    """True while a changed plan is generated with its previous generation at hand (only the
+    pieces whose slice changed are made again), or while a tree's manifest stands in for the
+    cache: then little is expected to be built."""
+    pieces = _PIECES.get()
+    return reusable() is not None or (pieces is not None and bool(pieces.previous))
+
+
 def per_event(kind: str, event: Any, make: Callable[[], str], path: str | None = None) -> str:
     """``make()``, or the previous generation's text for the same ``kind`` of ``event`` when
     nothing it reads changed (outside :func:`pieces_from`: always ``make()``). ``path``: the

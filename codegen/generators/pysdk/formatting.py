@@ -77,23 +77,83 @@ def format_python(source: str, first_party: str = "") -> str:
     and tests/test_manifest.py re-formats every committed module); that isort leaves black's
     output alone is checked here, because the two tools disagreeing is the real risk.
     """
-    config = _isort(first_party)
     try:
-        once = _black_eliding(isort.code(source, config=config))
+        once = _black_eliding(_isorted(source, first_party))
     except InvalidInput as exc:
         raise FormatError(f"generated Python does not parse: {exc}\n{source}") from exc
-    if isort.code(once, config=config) != once:
+    if _isorted(once, first_party) != once:
         raise FormatError("black/isort did not reach a stable format")
     return once
 
 
+# isort's STATEMENT_DECLARATIONS: the first code line after the imports decides, by its start
+# alone, whether isort leaves two blank lines after them or one.
+_DECLARATION = re.compile(r"^(?:def |cdef |cpdef |class |@|async def)", re.MULTILINE)
+_ISORT_LATER = re.compile(r"import|isort")
+# isort's output for the part of a module before its first class or function, by
+# (first_party, that part, the declaration word after it): a plan's model modules share a few.
+_heads: dict[tuple[str, str, str], str] = {}
+
+
+def _isorted(source: str, first_party: str) -> str:
+    """``isort.code(source)`` for our configuration. isort sorts the import block and copies
+    every line after it as it is; when nothing after the first class or function mentions an
+    import (or isort), only the part before it goes through isort, once per distinct part (with
+    a line starting like the declaration, from which isort counts the blank lines)."""
+    config = _isort(first_party)
+    first = _DECLARATION.search(source)
+    if first is None or _ISORT_LATER.search(source, first.start()):
+        return isort.code(source, config=config)
+    head, word = source[: first.start()], first.group()
+    done = _heads.get((first_party, head, word))
+    if done is None:
+        probe = f"{word}_codegen_probe:\n"
+        done = isort.code(head + probe, config=config)
+        if not done.endswith("\n" + probe) or "_codegen_probe" in head:
+            return isort.code(source, config=config)
+        done = done[: -len(probe)]
+        if len(_heads) >= 256:
+            _heads.clear()
+        _heads[(first_party, head, word)] = done
+    return done + source[first.start() :]
+
+
 # Lines black leaves as they are wherever they stand in a run of lines like them: entries of an
-# exploded dict (the tracker's ``events``) and short imports (its ``if TYPE_CHECKING:``
-# block, after isort). A run is handed to black as its first line only and put back after.
-_RUN_LINE = re.compile(
-    rf'(?:        "[^"\\]*": \("[^"\\]*", (?:True|False)\),'
-    rf"|    from \.{_ID_PATTERN}(?:\.{_ID_PATTERN})* import {_ID_PATTERN}(?:, {_ID_PATTERN})*)"
+# exploded dict or list (the tracker's ``events``, the package's ``_EXPORTS`` and ``__all__``)
+# and short imports, top-level ones (a model module's import block, after isort; single blank
+# lines between them, which black keeps) and indented relative ones (``if TYPE_CHECKING:``).
+# A run (of one kind) is handed to black as its first line only and put back after.
+_IMPORTED = rf"{_ID}(?: as {_ID})?(?:, {_ID}(?: as {_ID})?)*"
+_RUN_KINDS = (
+    re.compile(r'        "[^"\\]*": \("[^"\\]*", (?:True|False)\),'),
+    re.compile(r'    "[^"\\]*": "[^"\\]*",'),
+    re.compile(r'    "[^"\\]*",'),
+    re.compile(rf"    from \.{_ID}(?:\.{_ID})* import {_IMPORTED}"),
+    re.compile(rf"(?:from \.*{_ID}(?:\.{_ID})*|from \.+) import {_IMPORTED}"),
 )
+_TOP_IMPORT = _RUN_KINDS[-1]
+
+
+def _run(lines: list[str], i: int) -> list[str]:
+    """The run of lines of one kind starting at ``lines[i]`` (see above), or ``[]``."""
+    kind = next((k for k in _RUN_KINDS if k.fullmatch(lines[i])), None)
+    if kind is None:
+        return []
+    end = i
+    while end < len(lines) and _width_ok(lines[end]):
+        if kind.fullmatch(lines[end]):
+            end += 1
+        elif (  # one blank line between two top-level imports
+            kind is _TOP_IMPORT
+            and lines[end] == ""
+            and end + 1 < len(lines)
+            and kind.fullmatch(lines[end + 1])
+            and _width_ok(lines[end + 1])
+        ):
+            end += 2
+        else:
+            break
+    return lines[i:end]
 
 
 _FIELD = re.compile(rf"    {_ID}: (?P<annotation>.+?)(?: = (?:None|MISSING))?")
@@ -123,7 +183,34 @@ _KEYWORD = re.compile(rf"        {_ID}=(?P<value>.+),")
 def _statement(lines: list[str], i: int) -> list[str] | None:
     """The class-body statement starting at ``lines[i]`` as black writes it, when that does
     not depend on what surrounds it: a field on one line, or an assignment of a call written
-    one keyword argument a line with a magic trailing comma (``model_config = ConfigDict(``)."""
+    one keyword argument a line with a magic trailing comma (``model_config = ConfigDict(``);
+    with the string after it, if any (a field's description, an attribute docstring to
+    datamodel-code-generator but a plain string to black, which leaves its text alone)."""
+    statement = _simple_statement(lines, i)
+    if statement is None:
+        return None
+    return statement + _attribute_doc(lines, i + len(statement))
+
+
+_DOC_QUOTES = '    """'
+
+
+def _attribute_doc(lines: list[str], i: int) -> list[str]:
+    """The triple-quoted string statement at ``lines[i]`` written as datamodel-code-generator
+    writes a field's description (quotes on their own lines), or ``[]``: nothing in its text
+    that could end it or that black normalises in a string (a backslash), printable only."""
+    if i >= len(lines) or lines[i] != _DOC_QUOTES:
+        return []
+    for end in range(i + 1, len(lines)):
+        line = lines[end]
+        if line == _DOC_QUOTES:
+            return lines[i : end + 1] if end > i + 1 else []
+        if '"""' in line or "\\" in line or not line.isprintable():
+            return []
+    return []
+
+
+def _simple_statement(lines: list[str], i: int) -> list[str] | None:
     if not _CALL_OPEN.fullmatch(lines[i]):
         line = _field_as_black_writes(lines[i])
         return None if line is None else [line]
@@ -141,33 +228,43 @@ def _statement(lines: list[str], i: int) -> list[str] | None:
 
 
 def _black_eliding(source: str) -> str:
-    """black on ``source`` with what black would write unchanged left out: a run of tracker
-    dict entries or imports is handed over as its first line, a run of class-body statements
-    (:func:`_statement`) as one placeholder field; both are put back afterwards."""
+    """black on ``source`` with what black would write unchanged left out: a run of dict
+    entries or imports is handed over as its first line, a run of class-body statements
+    (:func:`_statement`) as one placeholder field; both are put back afterwards. Fields black
+    would rewrite (:func:`_loose_statement`: too long, quotes it changes) join the run too and
+    are formatted on their own, after a stub class (:func:`_format_loose`): then black writes
+    the rest unchanged and formats it once (black formats again whatever it changed)."""
+    if "_codegen_" in source:
+        return black.format_str(source, mode=_BLACK)  # our placeholders would be ambiguous
     lines = source.split("\n")
     kept: list[str] = []
-    runs: dict[str, list[str]] = {}
+    runs: dict[str, list[str | int]] = {}  # first line or placeholder: lines, or loose index
+    loose: list[str] = []
     i = 0
     while i < len(lines):
-        run: list[str] = []
-        while i + len(run) < len(lines) and _RUN_LINE.fullmatch(lines[i + len(run)]):
-            if not _width_ok(lines[i + len(run)]):
-                break
-            run.append(lines[i + len(run)])
+        run = _run(lines, i)
         if len(run) >= 2 and run[0] not in runs:
-            runs[run[0]] = run
+            runs[run[0]] = list(run)
             kept.append(run[0])
             i += len(run)
             continue
-        consumed, run = 0, []
-        while i + consumed < len(lines) and (statement := _statement(lines, i + consumed)):
-            run += statement
+        consumed, parts, any_loose = 0, list[str | int](), False
+        while i + consumed < len(lines):
+            statement = _statement(lines, i + consumed)
+            if statement is None:
+                statement = _loose_statement(lines, i + consumed)
+                if statement is None:
+                    break
+                parts.append(len(loose))
+                loose.append(statement[0])
+                any_loose = True
+                parts += statement[1:]
+            else:
+                parts += statement
             consumed += len(statement)
-        if len(run) >= 2:
+        if consumed >= 2 or any_loose:
             placeholder = f"    _codegen_kept_{len(runs)}: int"
-            if placeholder in source:
-                return black.format_str(source, mode=_BLACK)
-            runs[placeholder] = run
+            runs[placeholder] = parts
             kept.append(placeholder)
             i += consumed
             continue
@@ -175,13 +272,141 @@ def _black_eliding(source: str) -> str:
         i += 1
     if not runs:
         return black.format_str(source, mode=_BLACK)
-    formatted = black.format_str("\n".join(kept), mode=_BLACK).split("\n")
-    for first, run in runs.items():
+    formatted_loose = _format_loose(loose)
+    if formatted_loose is None:
+        return black.format_str(source, mode=_BLACK)
+    skeleton = _class_doc_spacing(kept)
+    text = "\n".join(skeleton)
+    formatted = (text if _stable_skeleton(skeleton) else black.format_str(text, mode=_BLACK)).split(
+        "\n"
+    )
+    for first, parts in runs.items():
         if formatted.count(first) != 1:
             return black.format_str(source, mode=_BLACK)  # not where we can tell: all of it
         at = formatted.index(first)
-        formatted[at : at + 1] = run
+        formatted[at : at + 1] = [
+            line
+            for part in parts
+            for line in (formatted_loose[part] if isinstance(part, int) else [part])
+        ]
     return "\n".join(formatted)
+
+
+_LOOSE = re.compile(rf"    {_ID}: [^#\\]+")
+
+
+def _loose_statement(lines: list[str], i: int) -> list[str] | None:
+    """A field of a class body on one line that :func:`_statement` does not vouch for (too
+    long, quotes black changes), with its description string if any, or ``None``. black
+    formats such a line the same wherever it stands in a class body: nothing of its layout
+    depends on the lines around it (no comment, no continuation, one logical line)."""
+    line = lines[i]
+    if not _LOOSE.fullmatch(line) or '"""' in line or "'''" in line:
+        return None
+    try:
+        tree = ast.parse(line[4:])
+    except SyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.AnnAssign):
+        return None
+    return [line, *_attribute_doc(lines, i + 1)]
+
+
+def _format_loose(statements: list[str]) -> list[list[str]] | None:
+    """black's lines for each class-body statement, formatted together in one stub class
+    between fixed fields (which black leaves alone), or ``None`` if they cannot be told apart
+    again."""
+    if not statements:
+        return []
+    marks = [f"    _codegen_cut_{k}: int" for k in range(len(statements) + 1)]
+    body = [line for mark, line in zip(marks, statements, strict=False) for line in (mark, line)]
+    stub = "\n".join(["class _:", *body, marks[-1], ""])
+    lines = black.format_str(stub, mode=_BLACK).split("\n")
+    if lines[0] != "class _:" or lines[-2:] != [marks[-1], ""]:
+        return None
+    out: list[list[str]] = []
+    at = 1
+    for k in range(len(statements)):
+        if lines[at] != marks[k]:
+            return None
+        end = lines.index(marks[k + 1], at + 1)
+        out.append(lines[at + 1 : end])
+        at = end
+    return out
+
+
+_COMMENT = re.compile(r"# [^\\]*[^\\ ]|#")
+_CLASS = re.compile(rf"class {_ID}\({_ID}(?:\.{_ID})*\):")
+_PLACEHOLDER = re.compile(r"    _codegen_kept_[0-9]+: int")
+_CLASS_DOC_LINE = re.compile(r'    [^ "\\][^"\\]*[^ "\\]|    [^ "\\]')
+
+
+def _stable_skeleton(lines: list[str]) -> bool:
+    """True when what is left of a model module once its runs are elided is exactly what black
+    writes, so black need not see it: header comments, one blank line, the import block's
+    first line, then classes two blank lines apart, each a ``class Name(Base):`` line, maybe a
+    docstring (quotes on their own lines, plain text lines at the class's indentation, one
+    blank line after it) and a body of placeholders and single-line fields :func:`_statement`
+    vouches for. Anything else, black formats. tests/test_sdk_speed.py holds it to black."""
+    if not lines or lines[-1] != "":
+        return False
+    i, n = 0, len(lines) - 1
+    while i < n and _COMMENT.fullmatch(lines[i]) and lines[i].isprintable():
+        i += 1
+    if i and not (i < n and lines[i] == ""):
+        return False
+    i += 1 if i else 0
+    if not (i < n and _TOP_IMPORT.fullmatch(lines[i]) and _width_ok(lines[i])):
+        return False
+    i += 1
+    classes = 0
+    while i < n:
+        if lines[i : i + 2] != ["", ""] or not (i + 2 < n and _CLASS.fullmatch(lines[i + 2])):
+            return False
+        if not _width_ok(lines[i + 2]):
+            return False
+        i += 3
+        if i < n and lines[i] == '    """':
+            end = i + 1
+            while end < n and _CLASS_DOC_LINE.fullmatch(lines[end]) and lines[end].isprintable():
+                end += 1
+            if (
+                end == i + 1
+                or end >= n
+                or lines[end] != '    """'
+                or lines[end + 1 : end + 2] != [""]
+            ):
+                return False
+            i = end + 2
+        body = i
+        while i < n and (
+            _PLACEHOLDER.fullmatch(lines[i]) or _field_as_black_writes(lines[i]) == lines[i]
+        ):
+            i += 1
+        if i == body:
+            return False
+        classes += 1
+    return classes > 0
+
+
+def _class_doc_spacing(kept: list[str]) -> list[str]:
+    """The blank line black puts between a class docstring (written with its quotes on their
+    own lines) and the next statement, put there first: the skeleton is then black's own
+    output and black formats it once rather than twice."""
+    out: list[str] = []
+    i = 0
+    while i < len(kept):
+        out.append(kept[i])
+        if kept[i].startswith("class ") and kept[i].endswith(":"):
+            doc = _attribute_doc(kept, i + 1)
+            end = i + 1 + len(doc)
+            if doc and end < len(kept) and kept[end].startswith("    ") and kept[end].strip():
+                out += doc
+                out.append("")
+                i = end
+                continue
+        i += 1
+    return out
 
 
 # What black makes of the stub; a formatted piece must start with exactly this.

@@ -152,11 +152,13 @@ def start_modules(
     cache: Cache,
     workers: int = 1,
     keys: dict[str, str] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Callable[[], dict[str, str]]:
     """:func:`render_modules` in two steps: the work is handed to worker processes now, and
     the function returned waits for it. In between, the caller's process is free for other
     targets (the workers were forked before it starts anything else). ``keys``: cache keys
-    of modules already known (:func:`cache_key`)."""
+    of modules already known (:func:`cache_key`); ``pool``: workers started earlier
+    (:func:`early_pool`), used whatever the amount of work."""
     text = types_text(types_schema)
     keys = dict(keys or {})
     for path, m in modules.items():
@@ -169,7 +171,7 @@ def start_modules(
     for path in sources:
         if path not in out:
             build.source(path, sources[path])
-    collect = build.start(workers)
+    collect = build.start(workers, pool)
 
     def finish() -> dict[str, str]:
         for path, text in collect().items():
@@ -197,6 +199,33 @@ def _lookup(keys: dict[str, str], cache: Cache) -> dict[str, str]:
 
 # Work worth a process pool (seconds, estimated): below it, starting workers costs more.
 _PARALLEL_FROM = 1.5
+
+
+def early_pool(workers: int, modules: int) -> ProcessPoolExecutor | None:
+    """Worker processes started now, for a generation expected to build ``modules`` model
+    modules: each imports and warms up the tools (:func:`_warm_up`) while this process is still
+    working out what to build. ``None`` when one process will do."""
+    if workers < 2 or modules * _MODEL_COST < _PARALLEL_FROM:
+        return None
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_up)
+    pool.submit(int)  # starts every worker (forked ones start together)
+    return pool
+
+
+def _warm_up() -> None:
+    """What a worker's first datamodel-code-generator run would otherwise pay: importing its
+    parser and a first generation (a one-field model)."""
+    from datamodel_code_generator import generate
+    from datamodel_code_generator.enums import DataModelType, InputFileType
+
+    generate(
+        json.dumps({"title": "Warm", "type": "object", "properties": {"x": {"type": "string"}}}),
+        input_file_type=InputFileType.JsonSchema,
+        output_model_type=DataModelType.PydanticV2BaseModel,
+        formatters=[],
+    )
+
+
 # Estimated seconds of one job, to start the longest first and to size batches.
 _MODEL_COST = 0.025
 _LINE_COST = 0.0005
@@ -258,20 +287,27 @@ class _Build:
     def run(self, workers: int) -> dict[str, str]:
         return self.start(workers)()
 
-    def start(self, workers: int) -> Callable[[], dict[str, str]]:
-        """Hands the jobs to ``workers`` processes (when worth it); the function returned
-        waits for them (or runs them here) and assembles the results."""
+    def start(
+        self, workers: int, pool: ProcessPoolExecutor | None = None
+    ) -> Callable[[], dict[str, str]]:
+        """Hands the jobs to ``workers`` processes (when worth it, or to ``pool`` if given);
+        the function returned waits for them (or runs them here) and assembles the results."""
         # Longest first, so one large job does not finish last on a single core.
         self.jobs.sort(key=lambda job: -job.cost)
-        if workers > 1 and sum(job.cost for job in self.jobs) >= _PARALLEL_FROM:
+        if pool is not None and not self.jobs:
+            pool.shutdown(wait=False)  # started for nothing: let it go in the background
+            pool = None
+        if pool is None and workers > 1 and sum(job.cost for job in self.jobs) >= _PARALLEL_FROM:
             pool = ProcessPoolExecutor(max_workers=workers)
-            futures = [pool.submit(_run, (job.run, job.args)) for job in self.jobs]
+        if pool is not None:
+            running = pool
+            futures = [running.submit(_run, (job.run, job.args)) for job in self.jobs]
 
             def results() -> list[list[str]]:
                 try:
                     return [future.result() for future in futures]
                 finally:
-                    pool.shutdown(cancel_futures=True)
+                    running.shutdown(cancel_futures=True)
 
         else:
 
@@ -416,6 +452,8 @@ def _wire_names_only(source: str) -> str:
     (``property_collided`` next to ``Property Collided``) would fill the wrong field. Python
     names still work in constructors through ``validate_by_name``; payloads use wire names.
     """
+    if "AliasChoices(" not in source:
+        return source
     tree = ast.parse(source)
     edits = []
     for node in ast.walk(tree):

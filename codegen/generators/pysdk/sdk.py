@@ -17,13 +17,20 @@ from pathlib import Path
 
 from ...config import TOOL_NAME, Options
 from ...plan import formats, ir
-from ..cache import Cache, DiskCache, MemoryCache, per_event, per_event_object
+from ..cache import Cache, DiskCache, MemoryCache, per_event, per_event_object, regenerating
 from ..jsonschema import SchemaPath, SchemaStyle, object_schema, type_defs
 from ..render import py_str, render
 from ..samples import Sampler
 from . import modelplan
 from .modelplan import TRAITS_CLASS, Method, ModelPlan, PyClass
-from .models import TYPES_FILE, ModelModule, cache_key, start_modules, types_text
+from .models import (
+    TYPES_FILE,
+    ModelModule,
+    cache_key,
+    early_pool,
+    start_modules,
+    types_text,
+)
 
 _TEMPLATES = (
     ("python/_runtime.py.j2", "_runtime.py"),
@@ -42,6 +49,9 @@ def start(plan: ir.Plan, options: Options) -> Callable[[], dict[str, str]]:
     """:func:`generate` in two steps: model modules and formatting are handed to worker
     processes now; the function returned waits for them and returns the files."""
     package = plan.slug
+    # A first generation builds every module: workers start (and warm up) while this process
+    # works out the modules; a regeneration builds a few, decided below.
+    pool = None if regenerating() else early_pool(options.workers, len(plan.events) + 2)
     cache: Cache = DiskCache(options.cache_dir) if options.cache_dir else MemoryCache()
     names = modelplan.build(plan)
     types_schema = {"$defs": _type_defs(plan, names, "#/$defs/")}
@@ -51,7 +61,7 @@ def start(plan: ir.Plan, options: Options) -> Callable[[], dict[str, str]]:
     sources = {path: render(t, options.templates, **context) for t, path in _TEMPLATES}
     sources["_formats.py"] = _header(plan).split("\n")[0] + "\n" + inspect.getsource(formats)
     pending = start_modules(
-        modules, sources, types_schema, package, cache, options.workers, keys=keys
+        modules, sources, types_schema, package, cache, options.workers, keys=keys, pool=pool
     )
     files = {f"python/{package}/py.typed": ""}
     for name in ("pyproject.toml", "README.md"):
