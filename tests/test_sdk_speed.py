@@ -5,6 +5,9 @@ plan and fuzzed plans."""
 
 from __future__ import annotations
 
+import gc
+import shutil
+from pathlib import Path
 from typing import Any
 
 import black
@@ -307,3 +310,79 @@ def test_isort_head_shortcut_equals_isort(rest: str) -> None:
     assert formatting._isorted(source, "pkg") == isort.code(source, config=config)
     source = "import os\n" + rest  # no blank lines: isort decides them from the declaration
     assert formatting._isorted(source, "pkg") == isort.code(source, config=config)
+
+
+# -- the rest of issue 14's speed-ups change nothing but time ------------------------------------
+
+
+def test_workers_started_early_give_the_same_output(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first generation of a large plan starts (and warms up) its workers before the work is
+    known; the output equals one process's."""
+    from codegen.generators.pysdk import models, sdk
+
+    plan = plan_from(_synthetic(70))
+    pools: list[object] = []
+
+    def recording(workers: int, modules: int) -> object:
+        pools.append(pool := models.early_pool(workers, modules))
+        return pool
+
+    monkeypatch.setattr(sdk, "early_pool", recording)
+    alone = generate(plan, Options(targets=("python",), workers=1))
+    assert pools == [None]
+    assert generate(plan, Options(targets=("python",), workers=2)) == alone
+    assert pools[-1] is not None
+
+
+def test_a_regeneration_starts_no_workers_early(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from codegen.generators.pysdk import sdk
+
+    text = _synthetic(70)
+    options = Options(targets=("python",), workers=2, cache_dir=tmp_path)
+    generate(plan_from(text), options)
+    monkeypatch.setattr(sdk, "early_pool", lambda *_: pytest.fail("workers started early"))
+    changed = text.replace("Synthetic event number 0.\n", "Synthetic event number zero.\n")
+    assert changed != text
+    generate(plan_from(changed), options)
+
+
+def test_compiled_templates_are_kept_with_the_cache(tmp_path: Path) -> None:
+    """A new process reads compiled templates back; damaged or unwritable, they only cost
+    time."""
+    from codegen.generators import render
+
+    plan = glow_shop()
+    expected = generate(plan, Options(targets=("docs", "python"), workers=1))
+
+    def fresh(cache: Path) -> dict[str, str]:
+        render.environment.cache_clear()  # as in a new process: no template compiled yet
+        return generate(plan, Options(targets=("docs", "python"), workers=1, cache_dir=cache))
+
+    try:
+        assert fresh(tmp_path / "cache") == expected
+        compiled = list((tmp_path / "cache" / "templates").iterdir())
+        assert compiled
+        for path in compiled:
+            path.write_bytes(b"garbage")
+        shutil.rmtree(tmp_path / "cache" / "outputs")  # or the whole output is read back
+        assert fresh(tmp_path / "cache") == expected
+        # compiled again (but for templates of pieces reused from the last generation)
+        assert sum(path.read_bytes() == b"garbage" for path in compiled) <= 2
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "templates").write_text("not a folder")
+        assert fresh(other) == expected
+    finally:
+        render.environment.cache_clear()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_generation_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    (gc.enable if enabled else gc.disable)()
+    try:
+        generate(glow_shop(), Options(targets=("schemas",)))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -6,9 +6,12 @@ registering it in :data:`TARGETS`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from ..config import Options
@@ -17,6 +20,7 @@ from . import docs, jsonschema, liquid, readme
 from .cache import OutputStore, Pieces, code_key, pieces_from, reusable
 from .paths import safe_relative
 from .pysdk import sdk as python
+from .render import compiled_templates_in
 from .typescript import package as typescript
 
 Output = dict[str, str]
@@ -41,17 +45,38 @@ def generate(plan: ir.Plan, options: Options | None = None) -> Output:
     everything output depends on: an unchanged plan is read back, not regenerated, and a
     changed one reuses every file whose own inputs did not change (:class:`.cache.Pieces`).
     Plans that cannot be generated are rejected at load (``codegen.load_plan``)."""
-    global _last
     options = options or Options()
-    if not options.cache_dir:
-        return _generate(plan, options)
+    with _collector_paused():
+        if not options.cache_dir:
+            return _generate(plan, options)
+        with compiled_templates_in(options.cache_dir / "templates"):
+            return _generate_cached(plan, options, options.cache_dir)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while generating: a generation makes millions of small
+    objects that reference counting frees, and each collection would walk everything already
+    in memory (the plan, the previous generation read back). Measured with farm-bench at 1000
+    events: a one-event regeneration in a new process 1.87 → 1.37 s, peak memory unchanged."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _generate_cached(plan: ir.Plan, options: Options, cache_dir: Path) -> Output:
+    global _last
     code = code_key(options.templates)
     try:
         pieces = Pieces(plan, code)
     except (pickle.PicklingError, TypeError, AttributeError):  # not an ir we know: no reuse
         return _generate(plan, options)
     key = pieces.output_key(options.targets)
-    store = OutputStore(options.cache_dir)
+    store = OutputStore(cache_dir)
     if (hit := store.get(key)) is not None:
         return dict(hit["output"])  # the same plan, options, templates and code as before
     pointer = hashlib.sha256(

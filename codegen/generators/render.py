@@ -11,13 +11,16 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 
 from ..config import TOOL_NAME, TOOL_VERSION
 
@@ -92,7 +95,45 @@ class _FlatLoader(jinja2.FileSystemLoader):
 def render(template: str, overrides: Path | None = None, **context: Any) -> str:
     """Render a shipped (or overridden) template; ``*.liquid.j2`` use the Liquid-safe delimiters."""
     env = environment(overrides, liquid=template.endswith(".liquid.j2"))
+    folder = _COMPILED.get()
+    bytecode = _bytecode_cache(folder) if folder is not None else None
+    if env.bytecode_cache is not bytecode:
+        env.bytecode_cache = bytecode
     return env.get_template(template).render(**context)
+
+
+# Where compiled templates are kept (inside the generation cache), while one is in use.
+_COMPILED: ContextVar[Path | None] = ContextVar("codegen_compiled_templates", default=None)
+
+
+@contextmanager
+def compiled_templates_in(folder: Path | None) -> Iterator[None]:
+    """Templates compiled in this block are kept in ``folder`` and read back by the next
+    process (compiling every template costs a new process about 0.2 s)."""
+    token = _COMPILED.set(folder)
+    try:
+        yield
+    finally:
+        _COMPILED.reset(token)
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache (keyed by template name and source checksum, written atomically),
+    for which a folder that cannot be read or written only costs time."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with suppress(OSError):
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+
+
+@lru_cache(maxsize=8)
+def _bytecode_cache(folder: Path) -> _BytecodeCache:
+    return _BytecodeCache(str(folder))
 
 
 # -- escaping, one filter per target ---------------------------------------------------------

@@ -11,7 +11,7 @@ import hashlib
 import keyword
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 Case = Literal["title", "snake", "camel", "pascal"]
@@ -35,10 +35,15 @@ def matches_case(name: str, case: Case) -> bool:
 
 def words(name: str) -> list[str]:
     """Split any name into lowercase ASCII words: ``OrderCompleted2 v`` → order, completed2, v."""
+    return list(_words(name))
+
+
+@lru_cache(maxsize=1 << 16)  # every generator names the same fields again
+def _words(name: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)
-    return [w.lower() for w in re.findall(r"[A-Za-z0-9]+", text)]
+    return tuple(w.lower() for w in re.findall(r"[A-Za-z0-9]+", text))
 
 
 def loose_key(name: str) -> str:
