@@ -49,7 +49,9 @@ def generate(plan: ir.Plan, options: Options | None = None) -> Output:
     with _collector_paused():
         if not options.cache_dir:
             return _generate(plan, options)
-        with compiled_templates_in(options.cache_dir / "templates"):
+        # (not when checking a tree: check writes nothing)
+        compiled = options.cache_dir / "templates" if reusable() is None else None
+        with compiled_templates_in(compiled):
             return _generate_cached(plan, options, options.cache_dir)
 
 
