@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checks.lint import lint
+from .config import collector_paused
 from .generators import examples
 from .generators.pysdk import codenames
 from .generators.typescript import codenames as ts_codenames
@@ -33,13 +34,15 @@ class Loaded:
 
 def load_plan(path: Path, display: str | None = None) -> Loaded:
     """Read a plan file and run every check; never raises on bad input."""
-    document, problems = load_file(path, display)
-    return _compile(document, problems)
+    with collector_paused():
+        document, problems = load_file(path, display)
+        return _compile(document, problems)
 
 
 def load_plan_text(text: str, file: str = "<plan>") -> Loaded:
-    document, problems = load_text(text, file)
-    return _compile(document, problems)
+    with collector_paused():
+        document, problems = load_text(text, file)
+        return _compile(document, problems)
 
 
 def _compile(document: Document | None, problems: list[Diagnostic]) -> Loaded:

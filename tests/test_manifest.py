@@ -78,6 +78,19 @@ def test_check_with_an_empty_cache_regenerates_nothing(
     code, stderr = check(cli, tree, tmp_path)
     assert code == 0, stderr
     assert "up to date" in stderr and "inputs unchanged" not in stderr
+    # and check wrote nothing: no whole output, no compiled template
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("empty-cache")]
+
+
+def test_generate_over_its_own_folder_keeps_the_output_for_the_next_run(
+    cli: CliFn, tree: Path, tmp_path: Path
+) -> None:
+    """`codegen generate` reuses the folder's modules and still stores its whole output, so
+    the next run after a one-event change remakes only that event's pieces."""
+    cache = tmp_path / "cache"
+    result = cli("generate", "plans/glow_shop.yaml", "-o", tree, "--cache-dir", cache)
+    assert result.exit_code == 0, result.stderr
+    assert len(list((cache / "outputs").iterdir())) == 1
 
 
 def test_check_catches_a_hand_edit_without_the_cache(

@@ -384,5 +384,20 @@ def test_generation_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -
     try:
         generate(glow_shop(), Options(targets=("schemas",)))
         assert gc.isenabled() is enabled
+        load_plan_text("plan: {name: x, version: 1.0.0}\nevents: {}\n")  # bad plans too
+        assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_a_model_plan_is_built_once_per_plan() -> None:
+    """The name check at load and the generators read one model plan (Python and TypeScript)."""
+    from codegen.generators.pysdk import modelplan
+    from codegen.generators.typescript import modelplan as ts_modelplan
+
+    plan = glow_shop()
+    assert modelplan.build(plan) is modelplan.build(plan)
+    assert ts_modelplan.build(plan) is ts_modelplan.build(plan)
+    other = plan_from(_synthetic(3))
+    assert modelplan.build(other) is not modelplan.build(plan)
+    assert modelplan.build(other).methods != modelplan.build(plan).methods

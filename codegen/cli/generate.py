@@ -17,9 +17,9 @@ from typing import Annotated
 
 import typer
 
-from ..config import Options
+from ..config import Options, collector_paused
 from ..generators import generate as generate_files
-from ..generators.cache import default_cache_dir, reusing
+from ..generators.cache import default_cache_dir, read_only, reusing
 from ..generators.paths import UnsafeOutputError
 from ..output.manifest import TreeCache, inputs_digest, record_inputs, unchanged
 from ..output.writer import changes, write
@@ -106,11 +106,15 @@ def _unchanged(paths: list[Path], out_dir: Path | None, options: Options) -> lis
 
 
 def _generated(
-    paths: list[Path], out_dir: Path | None, options: Options, reuse: bool = True
+    paths: list[Path],
+    out_dir: Path | None,
+    options: Options,
+    reuse: bool = True,
+    checking: bool = False,
 ) -> dict[Path, tuple[dict[str, str], str]]:
     """Every plan's files by output folder, in memory, with the digest of their inputs; exits
     if any plan has errors. ``reuse``: take what the folder's manifests vouch for instead of
-    regenerating it."""
+    regenerating it; ``checking``: add nothing to the cache."""
     root, folder = _root_and_folder(out_dir)
     loaded = load_plans(paths)
     plans = [u.plan for u in usable([one for _, one in loaded], show_warnings=True)]
@@ -124,7 +128,11 @@ def _generated(
                 f"{target}; give each plan its own `plan.slug`"
             )
         inputs = inputs_digest(file.read_bytes(), options)
-        with reusing(TreeCache(target)) if reuse else contextlib.nullcontext():
+        with contextlib.ExitStack() as stack:
+            if reuse:
+                stack.enter_context(reusing(TreeCache(target)))
+            if checking:
+                stack.enter_context(read_only())
             results[target] = (generate_files(plan, options), inputs)
     return results
 
@@ -138,6 +146,18 @@ def generate(
     fmt: GenerateFormatOpt = None,
 ) -> None:
     """Generate every artefact from the plan(s). Writes nothing if any plan has errors."""
+    with collector_paused():  # a short command making millions of objects: see the function
+        _generate_command(plans, out_dir, templates, cache_dir, no_cache, fmt)
+
+
+def _generate_command(
+    plans: list[Path] | None,
+    out_dir: Path | None,
+    templates: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    fmt: str | None,
+) -> None:
     options = _options(templates, cache_dir, no_cache)
     paths = plans_or_configured(plans, "generate")
     as_json = settings().format("generate", fmt) == formats.JSON
@@ -177,6 +197,19 @@ def check(
     fmt: CheckFormatOpt = None,
 ) -> None:
     """Exit 1 when the generated folder is not what the plan generates now."""
+    with collector_paused():  # as generate
+        _check_command(plans, out_dir, templates, diff, cache_dir, no_cache, fmt)
+
+
+def _check_command(
+    plans: list[Path] | None,
+    out_dir: Path | None,
+    templates: Path | None,
+    diff: bool,
+    cache_dir: Path | None,
+    no_cache: bool,
+    fmt: str | None,
+) -> None:
     shape = settings().format("check", fmt)
     options = _options(templates, cache_dir, no_cache)
     paths = plans_or_configured(plans, "check")
@@ -188,7 +221,7 @@ def check(
             report.append({"folder": str(target), "changes": []})
         results = {}
     else:
-        results = _generated(paths, out_dir, options, reuse=not no_cache)
+        results = _generated(paths, out_dir, options, reuse=not no_cache, checking=True)
     for target, (files, _) in results.items():
         try:
             found = changes(target, files)

@@ -22,6 +22,7 @@ import pickle
 import re
 import sys
 import tempfile
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from importlib.metadata import PackageNotFoundError, requires, version
@@ -163,6 +164,8 @@ def read_manifest(text: str) -> dict[str, tuple[str, str]]:
 class Reusable(Protocol):
     def get(self, key: str) -> str | None: ...
 
+    def __len__(self) -> int: ...  # how many results it holds
+
 
 _REUSABLE: ContextVar[Reusable | None] = ContextVar("codegen_reusable", default=None)
 
@@ -180,6 +183,24 @@ def reusing(source: Reusable) -> Iterator[None]:
 
 def reusable() -> Reusable | None:
     return _REUSABLE.get()
+
+
+_READ_ONLY: ContextVar[bool] = ContextVar("codegen_read_only", default=False)
+
+
+@contextlib.contextmanager
+def read_only() -> Iterator[None]:
+    """Within the block, generation adds nothing to the cache's whole outputs or compiled
+    templates (``codegen check`` writes nothing)."""
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
+def writable() -> bool:
+    return not _READ_ONLY.get()
 
 
 _LIBRARIES = ("tracking-plan-codegen", "datamodel-code-generator", "black", "isort", "jinja2")
@@ -327,10 +348,11 @@ def pieces_from(pieces: Pieces) -> Iterator[None]:
 
 def regenerating() -> bool:
     """True while a changed plan is generated with its previous generation at hand (only the
-    pieces whose slice changed are made again), or while a tree's manifest stands in for the
-    cache: then little is expected to be built."""
+    pieces whose slice changed are made again), or while a tree's manifest with results in it
+    stands in for the cache: then little is expected to be built."""
     pieces = _PIECES.get()
-    return reusable() is not None or (pieces is not None and bool(pieces.previous))
+    extra = reusable()
+    return (extra is not None and len(extra) > 0) or (pieces is not None and bool(pieces.previous))
 
 
 def per_event(kind: str, event: Any, make: Callable[[], str], path: str | None = None) -> str:
@@ -433,3 +455,23 @@ def per_event_object(kind: str, event: Any, make: Callable[[], T]) -> T:
     value = make() if found is _MISSING else cast(T, found)
     pieces.objects[key] = value
     return value
+
+
+P = TypeVar("P")
+
+
+def per_plan(build: Callable[[P], T]) -> Callable[[P], T]:
+    """``build`` made once per plan object (the last one only): a model plan is read by the
+    name check when the plan loads and again by its generator. Plans are frozen, so the same
+    object always gives the same result."""
+    last: list[tuple[weakref.ref[Any], T]] = []
+
+    @functools.wraps(build)
+    def once(plan: P) -> T:
+        if last and last[0][0]() is plan:
+            return last[0][1]
+        made = build(plan)
+        last[:] = [(weakref.ref(plan), made)]
+        return made
+
+    return once

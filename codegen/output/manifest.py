@@ -50,6 +50,9 @@ class TreeCache:
                     continue
                 self.index.setdefault(key, (file, digest))
 
+    def __len__(self) -> int:
+        return len(self.index)
+
     def get(self, key: str) -> str | None:
         found = self.index.get(short_key(key))
         if found is None:

@@ -20,6 +20,7 @@ import difflib
 import errno
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -63,8 +64,12 @@ def changes(out_dir: Path, output: Mapping[str, str]) -> list[Change]:
 
     Raises :class:`UnsafeOutputError` for a folder codegen does not own, before reading it."""
     check_owned(out_dir)
+    return _changes(output, _read_tree(out_dir))
+
+
+def _changes(output: Mapping[str, str], raw: Mapping[str, bytes]) -> list[Change]:
     wanted = with_marker(output)
-    existing = _read_tree(out_dir)
+    existing = {rel: _as_text(data) for rel, data in raw.items()}
     existing.pop(INPUTS, None)  # the record of what the folder was made from: not output
     found = []
     for path in sorted(set(wanted) | set(existing)):
@@ -103,40 +108,60 @@ def _files(root: Path) -> Iterator[Path]:
                 yield Path(folder, name)
 
 
-def _read_tree(root: Path) -> dict[str, str]:
+def _read_tree(root: Path) -> dict[str, bytes]:
     if not root.is_dir():
         return {}
-    tree = {}
-    for file in _files(root):
-        rel = file.relative_to(root).as_posix()
-        try:
-            tree[rel] = file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            tree[rel] = "<binary>"
-    return tree
+    return {file.relative_to(root).as_posix(): file.read_bytes() for file in _files(root)}
+
+
+def _as_text(data: bytes) -> str:
+    """A file's text as ``read_text`` gives it (UTF-8, universal newlines)."""
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError:
+        return "<binary>"
 
 
 def write(out_dir: Path, output: Mapping[str, str]) -> list[Change]:
-    """Replace ``out_dir`` with exactly ``output``; returns what changed."""
+    """Replace ``out_dir`` with exactly ``output``; returns what changed. A file whose bytes
+    are already in the old tree is linked into the new one rather than written and synced
+    again (one changed event rewrites a handful of files, not thousands)."""
     check_owned(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out_dir)
-    found = changes(out_dir, output)
+    existing = _read_tree(out_dir)
+    found = _changes(output, existing)
     if not found:
         return found
     staging = _staging(out_dir, "new")
     try:
         for rel, text in with_marker(output).items():
-            target = staging.joinpath(*safe_relative(rel).parts)
+            parts = safe_relative(rel).parts
+            target = staging.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            data = text.encode("utf-8")
+            if existing.get(rel) == data and _linked(out_dir.joinpath(*parts), target):
+                continue
+            with open(target, "wb") as handle:
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
         _swap(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return found
+
+
+def _linked(old: Path, new: Path) -> bool:
+    """Hard-link ``old`` (a plain file of the old tree, already on disk) as ``new``; ``False``
+    when it is anything else or the file system cannot, so the caller writes it."""
+    try:
+        if not stat.S_ISREG(os.lstat(old).st_mode):
+            return False
+        os.link(old, new, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
 
 
 def _staging(out_dir: Path, kind: str) -> Path:

@@ -17,7 +17,7 @@ from functools import cached_property, partial
 from ...plan import ir
 from ...plan.diagnostics import Location
 from ...plan.names import class_name, event_class
-from ..cache import per_event_object
+from ..cache import per_event_object, per_plan
 from ..jsonschema import ITEMS, SchemaPath
 from ..render import py_str
 
@@ -166,6 +166,7 @@ def annotation_words(annotation: str) -> list[str]:
     return re.findall(r"[A-Za-z_][A-Za-z0-9_]*", annotation)
 
 
+@per_plan
 def build(plan: ir.Plan) -> ModelPlan:
     """The model plan of ``plan``. Never fails: names are checked afterwards (codenames)."""
     classes: list[PyClass] = []

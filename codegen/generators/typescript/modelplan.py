@@ -16,7 +16,7 @@ from functools import partial
 from ...plan import ir
 from ...plan.diagnostics import Location
 from ...plan.names import class_name, event_class
-from ..cache import per_event_object
+from ..cache import per_event_object, per_plan
 from ..jsonschema import SchemaPath
 from ..render import ts_str
 from . import codenames  # the naming policy; it imports this module back, as a module
@@ -72,6 +72,7 @@ class TsModelPlan:
     traits_interface: str
 
 
+@per_plan
 def build(plan: ir.Plan) -> TsModelPlan:
     """The model plan of ``plan``. Never fails: names are checked afterwards (codenames)."""
     interfaces: list[TsInterface] = []
