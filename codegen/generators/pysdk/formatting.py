@@ -18,12 +18,14 @@ import hashlib
 import itertools
 import re
 import zlib
+from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
 import black
 import isort
+import isort.exceptions
 from black.mode import TargetVersion
 from black.parsing import InvalidInput
 from black.strings import str_width
@@ -101,6 +103,15 @@ def _isorted(source: str, first_party: str) -> str:
     import (or isort), only the part before it goes through isort, once per distinct part (with
     a line starting like the declaration, from which isort counts the blank lines)."""
     config = _isort(first_party)
+    try:
+        return _isorted_head(source, first_party, config)
+    except isort.exceptions.FileSkipComment:
+        # "isort: skip_file" in the text (a plan's description): isort leaves such a file
+        # alone, and so do we
+        return source
+
+
+def _isorted_head(source: str, first_party: str, config: isort.Config) -> str:
     first = _DECLARATION.search(source)
     if first is None or _ISORT_LATER.search(source, first.start()):
         return isort.code(source, config=config)
@@ -134,13 +145,14 @@ _RUN_KINDS = (
 _TOP_IMPORT = _RUN_KINDS[-1]
 
 
-def _run(lines: list[str], i: int) -> list[str]:
-    """The run of lines of one kind starting at ``lines[i]`` (see above), or ``[]``."""
+def _run(lines: list[str], i: int, shape: _Shape) -> list[str]:
+    """The run of lines of one kind starting at ``lines[i]`` (see above), or ``[]``; none of
+    them the text of a string."""
     kind = next((k for k in _RUN_KINDS if k.fullmatch(lines[i])), None)
     if kind is None:
         return []
     end = i
-    while end < len(lines) and _width_ok(lines[end]):
+    while end < len(lines) and _width_ok(lines[end]) and end not in shape.inside_strings:
         if kind.fullmatch(lines[end]):
             end += 1
         elif (  # one blank line between two top-level imports
@@ -149,6 +161,7 @@ def _run(lines: list[str], i: int) -> list[str]:
             and end + 1 < len(lines)
             and kind.fullmatch(lines[end + 1])
             and _width_ok(lines[end + 1])
+            and end + 1 not in shape.inside_strings
         ):
             end += 2
         else:
@@ -180,34 +193,35 @@ _CALL_OPEN = re.compile(rf"    {_ID} = {_ID}\(")
 _KEYWORD = re.compile(rf"        {_ID}=(?P<value>.+),")
 
 
-def _statement(lines: list[str], i: int) -> list[str] | None:
+def _statement(lines: list[str], i: int, shape: _Shape) -> list[str] | None:
     """The class-body statement starting at ``lines[i]`` as black writes it, when that does
     not depend on what surrounds it: a field on one line, or an assignment of a call written
     one keyword argument a line with a magic trailing comma (``model_config = ConfigDict(``);
     with the string after it, if any (a field's description, an attribute docstring to
     datamodel-code-generator but a plain string to black, which leaves its text alone)."""
     statement = _simple_statement(lines, i)
-    if statement is None:
+    if statement is None or any(k in shape.inside_strings for k in range(i, i + len(statement))):
         return None
-    return statement + _attribute_doc(lines, i + len(statement))
+    return statement + _attribute_doc(lines, i + len(statement), shape)
 
 
 _DOC_QUOTES = '    """'
 
 
-def _attribute_doc(lines: list[str], i: int) -> list[str]:
+def _attribute_doc(lines: list[str], i: int, shape: _Shape) -> list[str]:
     """The triple-quoted string statement at ``lines[i]`` written as datamodel-code-generator
-    writes a field's description (quotes on their own lines), or ``[]``: nothing in its text
-    that could end it or that black normalises in a string (a backslash), printable only."""
-    if i >= len(lines) or lines[i] != _DOC_QUOTES:
+    writes a field's description (quotes on their own lines), or ``[]``: one string statement
+    by the syntax tree, nothing in its text that black normalises in a string (a backslash),
+    printable only."""
+    if i >= len(lines) or lines[i] != _DOC_QUOTES or i not in shape.starts:
         return []
-    for end in range(i + 1, len(lines)):
-        line = lines[end]
-        if line == _DOC_QUOTES:
-            return lines[i : end + 1] if end > i + 1 else []
-        if '"""' in line or "\\" in line or not line.isprintable():
-            return []
-    return []
+    end = shape.strings.get(i)
+    if end is None or end == i + 1 or lines[end] != _DOC_QUOTES:
+        return []
+    text = lines[i + 1 : end]
+    if any('"""' in line or "\\" in line or not line.isprintable() for line in text):
+        return []
+    return lines[i : end + 1]
 
 
 def _simple_statement(lines: list[str], i: int) -> list[str] | None:
@@ -227,6 +241,43 @@ def _simple_statement(lines: list[str], i: int) -> list[str] | None:
     return None
 
 
+# Comments that make black leave lines as they are (or that other formatters honour): a module
+# with one goes to black whole.
+_DIRECTIVE = re.compile(r"#\s*(?:fmt|yapf)\s*:")
+_CLASS_LINE = re.compile(r"class [^\n]*:")
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """Where a module's statements start and which lines are the text of a string (0-based
+    line indices), from its syntax tree: the shortcuts read only lines that are code."""
+
+    starts: frozenset[int]
+    inside_strings: frozenset[int]
+    strings: dict[int, int]  # first line of a string spanning lines: its last line
+
+    @staticmethod
+    def of(source: str) -> _Shape | None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            return None
+        starts: set[int] = set()
+        inside: set[int] = set()
+        strings: dict[int, int] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.stmt):
+                starts.add(node.lineno - 1)
+            elif isinstance(node, ast.JoinedStr) or (
+                isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
+            ):
+                end = node.end_lineno or node.lineno
+                if end > node.lineno:
+                    inside.update(range(node.lineno, end))
+                    strings[node.lineno - 1] = end - 1
+        return _Shape(frozenset(starts), frozenset(inside), strings)
+
+
 def _black_eliding(source: str) -> str:
     """black on ``source`` with what black would write unchanged left out: a run of dict
     entries or imports is handed over as its first line, a run of class-body statements
@@ -234,25 +285,33 @@ def _black_eliding(source: str) -> str:
     would rewrite (:func:`_loose_statement`: too long, quotes it changes) join the run too and
     are formatted on their own, after a stub class (:func:`_format_loose`): then black writes
     the rest unchanged and formats it once (black formats again whatever it changed)."""
-    if "_codegen_" in source:
-        return black.format_str(source, mode=_BLACK)  # our placeholders would be ambiguous
+    if "_codegen_" in source or _DIRECTIVE.search(source):
+        # our placeholders would be ambiguous; black leaves `fmt: off` regions as they are
+        return black.format_str(source, mode=_BLACK)
+    shape = _Shape.of(source)
+    if shape is None:
+        return black.format_str(source, mode=_BLACK)  # black says what does not parse
     lines = source.split("\n")
     kept: list[str] = []
     runs: dict[str, list[str | int]] = {}  # first line or placeholder: lines, or loose index
     loose: list[str] = []
     i = 0
     while i < len(lines):
-        run = _run(lines, i)
+        if i in shape.inside_strings:
+            kept.append(lines[i])  # text of a string: never read as code
+            i += 1
+            continue
+        run = _run(lines, i, shape)
         if len(run) >= 2 and run[0] not in runs:
             runs[run[0]] = list(run)
             kept.append(run[0])
             i += len(run)
             continue
         consumed, parts, any_loose = 0, list[str | int](), False
-        while i + consumed < len(lines):
-            statement = _statement(lines, i + consumed)
+        while i + consumed < len(lines) and i + consumed in shape.starts:
+            statement = _statement(lines, i + consumed, shape)
             if statement is None:
-                statement = _loose_statement(lines, i + consumed)
+                statement = _loose_statement(lines, i + consumed, shape)
                 if statement is None:
                     break
                 parts.append(len(loose))
@@ -269,20 +328,30 @@ def _black_eliding(source: str) -> str:
             i += consumed
             continue
         kept.append(lines[i])
+        if i in shape.starts and _CLASS_LINE.fullmatch(lines[i]):
+            doc = _attribute_doc(lines, i + 1, shape)
+            after = i + 1 + len(doc)
+            if doc and after in shape.starts and lines[after].startswith("    "):
+                # the blank line black puts after a class docstring, put there first: the
+                # skeleton is then black's own output and black formats it once, not twice
+                kept += [*doc, ""]
+                i = after
+                continue
         i += 1
     if not runs:
         return black.format_str(source, mode=_BLACK)
     formatted_loose = _format_loose(loose)
     if formatted_loose is None:
         return black.format_str(source, mode=_BLACK)
-    skeleton = _class_doc_spacing(kept)
-    text = "\n".join(skeleton)
-    formatted = (text if _stable_skeleton(skeleton) else black.format_str(text, mode=_BLACK)).split(
+    text = "\n".join(kept)
+    formatted = (text if _stable_skeleton(kept) else black.format_str(text, mode=_BLACK)).split(
         "\n"
     )
     for first, parts in runs.items():
-        if formatted.count(first) != 1:
-            return black.format_str(source, mode=_BLACK)  # not where we can tell: all of it
+        if formatted.count(first) != 1 or kept.count(first) != 1:
+            # not where we can tell (black joined the run's collection, or the line stands
+            # elsewhere too): all of it
+            return black.format_str(source, mode=_BLACK)
         at = formatted.index(first)
         formatted[at : at + 1] = [
             line
@@ -295,7 +364,7 @@ def _black_eliding(source: str) -> str:
 _LOOSE = re.compile(rf"    {_ID}: [^#\\]+")
 
 
-def _loose_statement(lines: list[str], i: int) -> list[str] | None:
+def _loose_statement(lines: list[str], i: int, shape: _Shape) -> list[str] | None:
     """A field of a class body on one line that :func:`_statement` does not vouch for (too
     long, quotes black changes), with its description string if any, or ``None``. black
     formats such a line the same wherever it stands in a class body: nothing of its layout
@@ -309,7 +378,9 @@ def _loose_statement(lines: list[str], i: int) -> list[str] | None:
         return None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.AnnAssign):
         return None
-    return [line, *_attribute_doc(lines, i + 1)]
+    if i + 1 < len(lines) and i + 1 in shape.inside_strings:
+        return None  # the line opens a string that goes on
+    return [line, *_attribute_doc(lines, i + 1, shape)]
 
 
 def _format_loose(statements: list[str]) -> list[list[str]] | None:
@@ -389,26 +460,6 @@ def _stable_skeleton(lines: list[str]) -> bool:
     return classes > 0
 
 
-def _class_doc_spacing(kept: list[str]) -> list[str]:
-    """The blank line black puts between a class docstring (written with its quotes on their
-    own lines) and the next statement, put there first: the skeleton is then black's own
-    output and black formats it once rather than twice."""
-    out: list[str] = []
-    i = 0
-    while i < len(kept):
-        out.append(kept[i])
-        if kept[i].startswith("class ") and kept[i].endswith(":"):
-            doc = _attribute_doc(kept, i + 1)
-            end = i + 1 + len(doc)
-            if doc and end < len(kept) and kept[end].startswith("    ") and kept[end].strip():
-                out += doc
-                out.append("")
-                i = end
-                continue
-        i += 1
-    return out
-
-
 # What black makes of the stub; a formatted piece must start with exactly this.
 _STUB = "class _:\n    def _(self):\n        pass\n"
 
@@ -417,8 +468,8 @@ def split(source: str) -> list[str]:
     """``source`` cut before some methods of its top-level classes (see the module docstring);
     joined, the pieces are ``source``. One piece when the source is small or has no safe cut."""
     lines = source.splitlines(keepends=True)
-    if len(lines) < SPLIT_FROM_LINES:
-        return [source]
+    if len(lines) < SPLIT_FROM_LINES or _DIRECTIVE.search(source):
+        return [source]  # small, or black leaves regions alone: whole
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -463,8 +514,14 @@ def _cut_before(before: ast.stmt, method: ast.stmt, lines: list[str]) -> bool:
     if isinstance(before.body[-1], _COMPOUND):
         return False  # the stub ends with a simple statement; so must the method before
     between = lines[before.end_lineno : method.lineno - 1]
-    return all(not line.strip() for line in between) and lines[method.lineno - 1].startswith(
-        " " * method.col_offset + ("def " if isinstance(method, ast.FunctionDef) else "async ")
+    # at least one blank line: black keeps methods written with none together in some cases
+    # (one-line stubs, as overloads are written), where the stub context would add one
+    return (
+        bool(between)
+        and all(not line.strip() for line in between)
+        and lines[method.lineno - 1].startswith(
+            " " * method.col_offset + ("def " if isinstance(method, ast.FunctionDef) else "async ")
+        )
     )
 
 
@@ -592,13 +649,20 @@ def _method(lines: list[str], i: int) -> int:
             return -1
         i += 1
     i += 1
-    if not _DOC_FIRST.fullmatch(at(i)) or not at(i).isprintable():
+    if not _DOC_FIRST.fullmatch(at(i)) or not at(i).isprintable() or at(i) != at(i).rstrip():
         return -1
     i += 1
+    # black re-indents a docstring by its least indented line after the first: one must be at
+    # the method body's indentation; and with no line after the first it joins the quotes
+    indents = set()
     while at(i) != '        """':
         if not _DOC_LINE.fullmatch(at(i)) or not at(i).isprintable() or at(i) != at(i).rstrip():
             return -1
+        if at(i):
+            indents.add(len(at(i)) - len(at(i).lstrip(" ")))
         i += 1
+    if 8 not in indents:
+        return -1
     i += 1
     if not (_SIMPLE_CODE["import"].fullmatch(at(i)) and _width_ok(at(i))):
         return -1
