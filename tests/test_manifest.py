@@ -88,6 +88,7 @@ def test_generate_over_its_own_folder_keeps_the_output_for_the_next_run(
     """`codegen generate` reuses the folder's modules and still stores its whole output, so
     the next run after a one-event change remakes only that event's pieces."""
     cache = tmp_path / "cache"
+    (tree / INPUTS).unlink()  # or the inputs are unchanged and nothing is generated
     result = cli("generate", "plans/glow_shop.yaml", "-o", tree, "--cache-dir", cache)
     assert result.exit_code == 0, result.stderr
     assert len(list((cache / "outputs").iterdir())) == 1
