@@ -223,6 +223,7 @@ def test_committed_modules_are_a_fixed_point_of_black_and_isort() -> None:
 
 
 # A class whose methods exercise every rule of where a piece may start.
+# Methods a blank line apart (a cut needs one), but for `first`.
 TRICKY = '''
 """Doc."""
 import os, sys
@@ -230,36 +231,49 @@ class Tracker( object ):
     """Doc."""
     x = { 'a':1 }
     def first(self): return 1
+
     def second(self,
         a, b,):
         if a:
             return b
+
     def after_if(self): pass
 
     # a comment before a method
     def after_comment(self):
         x = [1,2,
         3]
+
     @property
     def decorated(self): return 2
+
     def after_decorated(self):
         def inner(): pass
         return inner
+
     def after_nested(self):
         """A docstring
            with indentation."""
         from os import path
         return path
+
     async def asynchronous(self): await x
+
     def after_async(self):
         return 'q'
+
     class Inner: pass
+
     def after_class(self): y = 1
+
     def plain(self): z = 2
+
     def last(self): return {'k':'v',}
 def top(): pass
 class Other:
+
     def m(self): pass
+
     def n(self): pass
 '''
 
