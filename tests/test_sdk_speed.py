@@ -401,3 +401,18 @@ def test_a_model_plan_is_built_once_per_plan() -> None:
     other = plan_from(_synthetic(3))
     assert modelplan.build(other) is not modelplan.build(plan)
     assert modelplan.build(other).methods != modelplan.build(plan).methods
+
+
+def test_workers_collect_cycles_though_forked_while_generation_pauses_the_collector() -> None:
+    from codegen.generators.pysdk import models
+
+    gc.disable()
+    try:
+        pool = models.early_pool(2, 1000)
+        assert pool is not None
+        try:
+            assert pool.submit(gc.isenabled).result() is True
+        finally:
+            pool.shutdown()
+    finally:
+        gc.enable()

@@ -15,6 +15,7 @@ unchanged manifest can stand in for the cache (``codegen check`` on a fresh CI r
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import json
 import tempfile
@@ -212,9 +213,16 @@ def early_pool(workers: int, modules: int) -> ProcessPoolExecutor | None:
     return pool
 
 
+def _worker() -> None:
+    """A worker forked while generation pauses the cycle collector turns it back on:
+    datamodel-code-generator leaves cycles behind, and a worker lives for hundreds of runs."""
+    gc.enable()
+
+
 def _warm_up() -> None:
     """What a worker's first datamodel-code-generator run would otherwise pay: importing its
     parser and a first generation (a one-field model)."""
+    _worker()
     from datamodel_code_generator import generate
     from datamodel_code_generator.enums import DataModelType, InputFileType
 
@@ -298,7 +306,7 @@ class _Build:
             pool.shutdown(wait=False)  # started for nothing: let it go in the background
             pool = None
         if pool is None and workers > 1 and sum(job.cost for job in self.jobs) >= _PARALLEL_FROM:
-            pool = ProcessPoolExecutor(max_workers=workers)
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker)
         if pool is not None:
             running = pool
             futures = [running.submit(_run, (job.run, job.args)) for job in self.jobs]
