@@ -17,6 +17,7 @@ import ast
 import hashlib
 import itertools
 import re
+import warnings
 import zlib
 from dataclasses import dataclass
 from functools import cache
@@ -247,6 +248,14 @@ _DIRECTIVE = re.compile(r"#\s*(?:fmt|yapf)\s*:")
 _CLASS_LINE = re.compile(r"class [^\n]*:")
 
 
+def _parse(source: str) -> ast.Module:
+    """``ast.parse`` without the warnings it gives for text that black keeps as it is (an
+    invalid escape in a description is a SyntaxWarning from Python 3.12 on)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source)
+
+
 @dataclass(frozen=True)
 class _Shape:
     """Where a module's statements start and which lines are the text of a string (0-based
@@ -259,7 +268,7 @@ class _Shape:
     @staticmethod
     def of(source: str) -> _Shape | None:
         try:
-            tree = ast.parse(source)
+            tree = _parse(source)
         except (SyntaxError, ValueError):
             return None
         starts: set[int] = set()
@@ -373,7 +382,7 @@ def _loose_statement(lines: list[str], i: int, shape: _Shape) -> list[str] | Non
     if not _LOOSE.fullmatch(line) or '"""' in line or "'''" in line:
         return None
     try:
-        tree = ast.parse(line[4:])
+        tree = _parse(line[4:])
     except SyntaxError:
         return None
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.AnnAssign):
