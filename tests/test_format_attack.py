@@ -194,8 +194,10 @@ def test_fmt_off_header_comment() -> None:
     [
         'X = {\n    "a": "b",\n    "c": "d",\n    "e": "f"\n}\nY = {\n    "a": "b",\n}\n',
         'X = {\n  "k": [\n    "a",\n    "b",\n  ],\n}\nY = [\n    "a",\n]\n',
+        # the elided tuple is a one-tuple, whose trailing comma is not magic: black joins it
+        'T = (\n    "a",\n    "b",\n)\nY = [\n    "a",\n    "b",\n]\n',
     ],
-    ids=["joined", "reindented"],
+    ids=["joined", "reindented", "one-tuple"],
 )
 def test_a_run_moved_by_black_next_to_an_identical_line(source: str) -> None:
     _assert_like_black(source)
