@@ -267,21 +267,29 @@ def test_the_method_grammar_still_equals_black_on_the_template_method() -> None:
 _WIDE = ["漢", "👍", "é", "e\u0301", "👨\u200d👩\u200d👧", "\uff21"]
 
 
-@pytest.mark.parametrize("char", _WIDE)
-@pytest.mark.parametrize("width", [99, 100, 101])
-def test_wide_characters_at_the_line_limit(char: str, width: int) -> None:
-    """Fields, class docstrings and run entries at 99..101 columns (black's str_width)."""
-    head, tail = '    x: Literal["', '"] | MISSING = MISSING'
+def _padded(head: str, char: str, tail: str, over: bool) -> str:
+    """``head + char * n + tail`` at most 100 columns wide (black's str_width), the widest
+    such line; one ``char`` more when ``over`` (then over 100, unlike its len() for most)."""
     text = ""
-    while black.strings.str_width(head + text + char + tail) <= width:
+    while black.strings.str_width(head + text + char + tail) <= formatting.LINE_LENGTH:
         text += char
-    field = head + text + tail
-    count = (width - 7) // max(1, black.strings.str_width(char))
-    entry = '    "' + char * count + '",'
+    line = head + text + (char if over else "") + tail
+    assert (black.strings.str_width(line) > formatting.LINE_LENGTH) is over
+    return line
+
+
+@pytest.mark.parametrize("char", _WIDE)
+@pytest.mark.parametrize("over", [False, True], ids=["fits", "over"])
+def test_wide_characters_at_the_line_limit(char: str, over: bool) -> None:
+    """Fields, class docstrings and run entries at the 100-column limit, measured as black
+    measures it (East Asian wide characters count two, combining ones none)."""
+    field = _padded('    x: Literal["', char, '"] | MISSING = MISSING', over)
+    doc_line = _padded("    ", char, "", over)
+    entry = _padded('    "', char, '",', over)
     for source in (
         IMPORTS + "class A(B):\n    y: int\n" + field + "\n    z: int\n",
         IMPORTS + "class A(B):\n" + field + "\n",
-        IMPORTS + 'class A(B):\n    """\n    ' + char * count + '\n    """\n    y: int\n',
+        IMPORTS + 'class A(B):\n    """\n' + doc_line + '\n    """\n    y: int\n',
         'X = [\n    "a",\n' + entry + "\n]\n",
     ):
         _assert_like_black(source)
