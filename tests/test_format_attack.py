@@ -334,6 +334,10 @@ def test_wide_characters_at_the_line_limit(char: str, over: bool) -> None:
         "    x: int\n",
         "from a import b\n\n\nfrom c import d\n\n\nclass A(B):\n    x: int\n    y: int\n",
         "\n\nfrom a import b\nfrom c import d\n\n\nclass A(B):\n    x: int\n",
+        IMPORTS + "class A(B):\n    x: int\n    y: Literal['a']",  # no newline at the end
+        "\ufeff" + IMPORTS + "class A(B):\n    x: int\n    y: int\n",
+        IMPORTS + "class A(B):\n    x: int\n    y: int\n\n\n\n",
+        IMPORTS + 'class A(B):\n    """\n    doc\n    """\n    \n    x: int\n    y: int\n',
     ],
 )
 def test_angles_that_held(source: str) -> None:
