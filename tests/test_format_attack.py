@@ -2,9 +2,12 @@
 
 The promise under attack: ``format_python(source, first_party)`` is exactly
 ``black.format_str(isort.code(source, config=_isort(first_party)), mode=_BLACK)``, or raises
-where that raises. Each ``xfail(strict=True)`` test below is a difference found (it asserts the
-promise and fails today; when the shortcut is fixed, strict xfail turns it red so the mark is
-removed). The plain tests are angles that held, kept so they stay held.
+where that raises. The tests under "differences found" each failed when written (an attack on
+the shortcuts, issue 14) and were fixed: the shortcuts now read only code (never lines inside a
+string), send modules that do not parse or carry fmt:/yapf: directives to black whole, put a
+run back only where its first line is unique, refuse tracker docstrings black would re-indent,
+and cut pieces only after a blank line. The other tests are angles that held, kept so they
+stay held.
 
 Complements tests/test_sdk_speed.py (random model modules, fuzzed plans, the method grammar).
 """
@@ -72,13 +75,6 @@ def _assert_sdk_like_black(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert fast == slow
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_statement/_loose_statement read the closing quotes of a docstring they do not "
-    "vouch for (a backslash in it) as the opening of an attribute doc: code after it is kept "
-    "as if it were string text (model_config left with 'forbid', no blank line after the "
-    "class docstring)",
-)
 def test_event_description_with_a_backslash_and_a_label_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -88,14 +84,6 @@ def test_event_description_with_a_backslash_and_a_label_line(
     _assert_sdk_like_black(text, monkeypatch)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lines of a field description that _attribute_doc refuses (a backslash in it, or "
-    "the field before it has a backslash pattern, or a no-break space) are read as class-body "
-    "fields: "
-    "_field_as_black_writes re-quotes 'x' to \"x\" and _format_loose reformats a+b, inside "
-    "the string",
-)
 @pytest.mark.parametrize(
     "property_yaml",
     [
@@ -115,11 +103,6 @@ def test_description_lines_that_look_like_fields_are_left_alone(
 # -- differences found: format_python on module text ------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_black_eliding: the same class-docstring inversion as the plan case above, "
-    "minimal (a tab makes _attribute_doc refuse the class docstring)",
-)
 def test_field_like_last_line_of_a_refused_class_docstring() -> None:
     source = IMPORTS + (
         'class A(B):\n    """\n    Tab\there.\n    Units: cents\n    """\n'
@@ -129,11 +112,6 @@ def test_field_like_last_line_of_a_refused_class_docstring() -> None:
     _assert_like_black(source)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_statement/_loose_statement do not know about strings: field-like lines inside a "
-    "plain (non-doc) string literal are re-quoted or reformatted",
-)
 @pytest.mark.parametrize(
     "inside",
     ["    x: Literal['a']\n    y: int\n", "    x: Literal[1,2]\n"],
@@ -143,22 +121,12 @@ def test_field_like_lines_inside_a_string_literal(inside: str) -> None:
     _assert_like_black(IMPORTS + "X = '''\n" + inside + "'''\n")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_class_doc_spacing inserts the class-docstring blank line inside a string literal "
-    "that merely contains a class with a docstring",
-)
 def test_class_with_docstring_inside_a_string_literal() -> None:
     _assert_like_black(
         IMPORTS + "X = '''\nclass A:\n    \"\"\"\n    doc\n    \"\"\"\n    y: int\n'''\n"
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="# fmt: off / # yapf: disable: black leaves the lines alone, but the shortcuts "
-    "re-quote fields (_field_as_black_writes) and format loose ones (_format_loose)",
-)
 @pytest.mark.parametrize(
     "body",
     [
@@ -172,23 +140,12 @@ def test_fmt_off_in_a_class_body(body: str) -> None:
     _assert_like_black(IMPORTS + "class A(B):\n" + body)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_stable_skeleton accepts a '# fmt: off' header comment; the body's single quotes "
-    "are re-quoted although black would leave the whole module alone",
-)
 def test_fmt_off_header_comment() -> None:
     _assert_like_black(
         "# fmt: off\n\nfrom a import b\n\n\nclass A(B):\n    x: Literal['a']\n    y: int\n"
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_black_eliding puts a run back where its first line is found once in black's "
-    "output; black joined the run's own collection and another, identical line stands "
-    "elsewhere: the run's lines move to the other collection",
-)
 @pytest.mark.parametrize(
     "source",
     [
@@ -203,12 +160,6 @@ def test_a_run_moved_by_black_next_to_an_identical_line(source: str) -> None:
     _assert_like_black(source)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lines black never sees are not parsed: a keyword as a field name, annotation or "
-    "keyword argument (_ID, _ANNOTATION_TOKEN) and a bare \\r inside a string of a run "
-    "pass without error where black raises InvalidInput",
-)
 @pytest.mark.parametrize(
     "source",
     [
@@ -230,12 +181,6 @@ def _method_as_black_writes(piece: str) -> str:
     return formatting.format_piece(piece, False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_method accepts docstrings black rewrites: trailing spaces on the first line "
-    "(_DOC_FIRST), every line at 12 spaces (black dedents them), only the first line (black "
-    "puts the closing quotes on it)",
-)
 @pytest.mark.parametrize(
     ("old", "new"),
     [
@@ -403,7 +348,8 @@ def test_tracker_of_hostile_events_equals_black(monkeypatch: pytest.MonkeyPatch)
     ) + _hostile_events(44)
     plan = plan_from(text)
     head, tail = formatting.stable_tail(_tracker_source(plan))
-    assert tail.count("\n    def ") >= 3 and len(formatting.split(head)) > 1
+    # a `# fmt: off` in a description sends the head to black whole (no pieces)
+    assert tail.count("\n    def ") >= 3 and formatting.split(head) == [head]
     fast = generate(plan, Options(targets=("python",), workers=1, cache_dir=None))
     black_only(monkeypatch)
     slow = generate(plan, Options(targets=("python",), workers=1, cache_dir=None))
@@ -411,13 +357,6 @@ def test_tracker_of_hostile_events_equals_black(monkeypatch: pytest.MonkeyPatch)
         assert fast[f"python/attack/{module}"] == slow[f"python/attack/{module}"], module
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not a shortcut difference (plain isort does the same): a description "
-    "'isort: skip_file' makes isort.code raise FileSkipComment, and generation stops with a "
-    "traceback",
-    raises=isort.exceptions.FileSkipComment,
-)
 def test_a_description_that_reads_as_an_isort_skip_comment_generates() -> None:
     properties = "      x: {type: string}\n"
     plan = plan_from(_plan('"isort: skip_file"', properties))
@@ -435,21 +374,20 @@ def _pieces_formatted(source: str, monkeypatch: pytest.MonkeyPatch) -> str:
     return "".join(formatting.format_piece(p, i == 0) for i, p in enumerate(pieces))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="split() cuts between two one-line stub methods with no blank line between them; "
-    "black keeps such stubs together (overload style), the stub context adds a blank line",
+@pytest.mark.parametrize(
+    "methods",
+    [
+        "    def a(self): ...\n    def b(self): ...\n",
+        "    def a(self):\n        pass\n    def b(self):\n        pass\n",
+    ],
+    ids=["stubs", "plain"],
 )
-def test_pieces_of_adjacent_stub_methods(monkeypatch: pytest.MonkeyPatch) -> None:
-    source = "class A:\n    def a(self): ...\n    def b(self): ...\n"
-    assert _pieces_formatted(source, monkeypatch) == _reference(source)
+def test_pieces_of_adjacent_stub_methods(methods: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """black keeps one-line stubs written together (overloads): no cut between methods
+    without a blank line."""
+    _assert_not_cut("class A:\n" + methods, monkeypatch)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="split() ignores '# fmt: off' before the cut: the later piece is formatted after "
-    "the stub, which black would have left alone",
-)
 @pytest.mark.parametrize("where", ["module", "class"])
 def test_pieces_after_fmt_off(where: str, monkeypatch: pytest.MonkeyPatch) -> None:
     methods = "    def a(self):\n        return   1\n\n    def b(self):\n        return   2\n"
@@ -457,19 +395,24 @@ def test_pieces_after_fmt_off(where: str, monkeypatch: pytest.MonkeyPatch) -> No
         source = "# fmt: off\nclass A:\n" + methods
     else:
         source = "class A:\n    # fmt: off\n" + methods
-    assert _pieces_formatted(source, monkeypatch) == _reference(source)
+    _assert_not_cut(source, monkeypatch)
+
+
+def _assert_not_cut(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(formatting, "SPLIT_FROM_LINES", 1)
+    assert formatting.split(source) == [source]
+    assert format_python(source) == black.format_str(source, mode=formatting._BLACK)
 
 
 @pytest.mark.parametrize(
     "methods",
     [
         "    def a(self):\n        return   1\n\n    def b(self):\n        return   2\n",
-        "    def a(self):\n        pass\n    def b(self):\n        pass\n",
         "    def a(self):\n        return 1\n\n\n\n    def b(self):\n        x = 'q'\n",
         "  def a(self):\n    return 1\n\n  def b(self):\n    return 2\n",
         "    async def a(self):\n        return 1\n\n    async def b(self):\n        return 2\n",
     ],
-    ids=["spaces", "adjacent", "three-blank", "two-space-indent", "async"],
+    ids=["spaces", "three-blank", "two-space-indent", "async"],
 )
 def test_pieces_that_held(methods: str, monkeypatch: pytest.MonkeyPatch) -> None:
     source = "import os\n\n\nclass A:\n" + methods
