@@ -416,3 +416,22 @@ def test_workers_collect_cycles_though_forked_while_generation_pauses_the_collec
             pool.shutdown()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(("command", "collects"), [("generate", False), ("validate", True)])
+def test_short_commands_run_without_the_cycle_collector(command: str, collects: bool) -> None:
+    """In its own process, `generate` (and the other plan commands that exit when done) keep
+    the collector off to the end; long-running ones such as `validate` keep it on."""
+    import subprocess
+    import sys
+
+    script = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('collects', gc.isenabled()))\n"
+        f"sys.argv = ['codegen', {command!r}, '--help']\n"
+        "from codegen.cli.app import main\n"
+        "main()\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().endswith(f"collects {collects}")
