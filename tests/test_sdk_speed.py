@@ -435,3 +435,31 @@ def test_short_commands_run_without_the_cycle_collector(command: str, collects: 
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().endswith(f"collects {collects}")
+
+
+def test_short_commands_end_with_their_output_and_status(tmp_path: Path) -> None:
+    """Ending the process without teardown loses nothing: stdout complete, stderr's
+    diagnostics, the documented exit codes."""
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "codegen", *args]
+        return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+
+    plan = ROOT / "plans" / "glow_shop.yaml"
+    out = tmp_path / "out"
+    done = run("generate", str(plan), "-o", str(out), "--no-cache", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["folders"][0]["files"] > 50
+    checked = run("check", str(plan), "-o", str(out), "--no-cache", "--format", "json")
+    assert checked.returncode == 0 and json.loads(checked.stdout)["stale"] is False
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("plan: {name: Bad, version: 1.0.0}\nevents:\n  Order Done: {properties: 3}\n")
+    failed = run("generate", str(bad), "-o", str(tmp_path / "bad-out"), "--no-cache")
+    assert failed.returncode == 1 and "bad.yaml:3:16: error" in failed.stderr
+    assert not (tmp_path / "bad-out").exists()
+    assert run("lint", "--nonsense").returncode == 2  # usage error, as click exits

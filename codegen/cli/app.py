@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 import typer
@@ -46,11 +47,33 @@ app.command("serve")(serve_command)
 # Commands that load plans, work on them and exit: in their own process the cycle collector is
 # off from start to exit (see config.collector_paused). Turned back on at the end, it would walk
 # everything once more before exit (measured with farm-bench: a one-event `codegen generate` at
-# 1000 events 0.5 s faster, the same peak memory). Long-running commands keep it on.
+# 1000 events 0.5 s faster, the same peak memory). And once their output is written and flushed,
+# the process ends without tearing down every object one by one (0.65 s after a one-event
+# `generate` at 1000 events), as mypy does. Long-running commands keep the usual way.
 _SHORT_COMMANDS = frozenset({"generate", "check", "lint", "diff", "status"})
 
 
 def main() -> None:
-    if sys.argv[1:2] and sys.argv[1] in _SHORT_COMMANDS:
-        gc.disable()
-    app()
+    if not (sys.argv[1:2] and sys.argv[1] in _SHORT_COMMANDS):
+        app()
+        return
+    gc.disable()
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:  # how click ends every command
+        code = _exit_status(exc.code)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """What Python does with ``SystemExit(code)``: ``None`` is 0, an int is itself, anything
+    else is printed to stderr and the status is 1."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
