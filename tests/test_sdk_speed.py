@@ -426,8 +426,15 @@ def test_short_commands_run_without_the_cycle_collector(command: str, collects: 
     import sys
 
     script = (
-        "import atexit, gc, sys\n"
-        "atexit.register(lambda: print('collects', gc.isenabled()))\n"
+        "import atexit, gc, os, sys\n"
+        "said = []\n"
+        "def say():\n"
+        "    if not said:\n"
+        "        said.append(1)\n"
+        "        print('collects', gc.isenabled(), flush=True)\n"
+        "atexit.register(say)  # a long command ends the usual way\n"
+        "real_exit = os._exit  # a short one ends without teardown\n"
+        "os._exit = lambda code: (say(), real_exit(code))\n"
         f"sys.argv = ['codegen', {command!r}, '--help']\n"
         "from codegen.cli.app import main\n"
         "main()\n"
