@@ -470,3 +470,31 @@ def test_short_commands_end_with_their_output_and_status(tmp_path: Path) -> None
     assert failed.returncode == 1 and "bad.yaml:3:16: error" in failed.stderr
     assert not (tmp_path / "bad-out").exists()
     assert run("lint", "--nonsense").returncode == 2  # usage error, as click exits
+
+
+def test_early_workers_with_nothing_to_do_are_ended_not_left_behind() -> None:
+    """Every module came from the cache: the early workers are ended before generation
+    returns (a CLI process ends without teardown, which would not tell them to: they would
+    wait for work forever)."""
+    from codegen.generators.cache import MemoryCache
+    from codegen.generators.pysdk import models
+
+    pool = models.early_pool(2, 1000)
+    assert pool is not None
+    workers = list(pool._processes.values())
+    assert workers
+    models._Build("pkg", {}, MemoryCache()).start(2, pool)()
+    assert not any(worker.is_alive() for worker in workers)
+
+
+def test_workers_left_by_an_error_are_ended_before_a_cli_process_ends() -> None:
+    """`main()` ends plan commands without the interpreter's teardown; a pool an error left
+    open is shut down first (end_workers), or its workers would wait for work forever."""
+    from codegen.generators.pysdk import models
+
+    pool = models.early_pool(2, 1000)
+    assert pool is not None
+    workers = list(pool._processes.values())
+    models.end_workers()
+    assert not any(worker.is_alive() for worker in workers)
+    models.end_workers()  # nothing left: no-op

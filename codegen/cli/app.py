@@ -8,6 +8,7 @@ import sys
 
 import typer
 
+from ..generators.pysdk.models import end_workers
 from . import diff, docs, generate, init, interop, journeys, lint, root, schema, status, validate
 from .policy import Group
 from .serve import serve as serve_command
@@ -63,6 +64,7 @@ def main() -> None:
         code = 0
     except SystemExit as exc:  # how click ends every command
         code = _exit_status(exc.code)
+    end_workers()  # none is left waiting for work after an error
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

@@ -19,6 +19,7 @@ import gc
 import hashlib
 import json
 import tempfile
+import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -202,13 +203,31 @@ def _lookup(keys: dict[str, str], cache: Cache) -> dict[str, str]:
 _PARALLEL_FROM = 1.5
 
 
+# Every pool this process started, until it is shut down: a process that ends without the
+# interpreter's teardown (the CLI's plan commands) ends their workers first (end_workers).
+_POOLS: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
+
+
+def _pool(workers: int, initializer: Callable[[], None]) -> ProcessPoolExecutor:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=initializer)
+    _POOLS.add(pool)
+    return pool
+
+
+def end_workers() -> None:
+    """Shut down every worker pool still open (after an error, a pool may be left running)."""
+    for pool in list(_POOLS):
+        pool.shutdown(cancel_futures=True)
+        _POOLS.discard(pool)
+
+
 def early_pool(workers: int, modules: int) -> ProcessPoolExecutor | None:
     """Worker processes started now, for a generation expected to build ``modules`` model
     modules: each imports and warms up the tools (:func:`_warm_up`) while this process is still
     working out what to build. ``None`` when one process will do."""
     if workers < 2 or modules * _MODEL_COST < _PARALLEL_FROM:
         return None
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_warm_up)
+    pool = _pool(workers, _warm_up)
     pool.submit(int)  # starts every worker (forked ones start together)
     return pool
 
@@ -303,10 +322,12 @@ class _Build:
         # Longest first, so one large job does not finish last on a single core.
         self.jobs.sort(key=lambda job: -job.cost)
         if pool is not None and not self.jobs:
-            pool.shutdown(wait=False)  # started for nothing: let it go in the background
+            # started for nothing: wait for the workers to end (a CLI process ends without the
+            # interpreter's teardown, which would otherwise tell them to)
+            pool.shutdown(cancel_futures=True)
             pool = None
         if pool is None and workers > 1 and sum(job.cost for job in self.jobs) >= _PARALLEL_FROM:
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker)
+            pool = _pool(workers, _worker)
         if pool is not None:
             running = pool
             futures = [running.submit(_run, (job.run, job.args)) for job in self.jobs]
