@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -65,8 +66,9 @@ def main() -> None:
     except SystemExit as exc:  # how click ends every command
         code = _exit_status(exc.code)
     end_workers()  # none is left waiting for work after an error
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):  # None when started with the stream closed
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            stream.flush()
     os._exit(code)
 
 

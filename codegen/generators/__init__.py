@@ -47,14 +47,19 @@ def generate(plan: ir.Plan, options: Options | None = None) -> Output:
     with collector_paused():
         if not options.cache_dir:
             return _generate(plan, options)
-        compiled = options.cache_dir / "templates" if writable() else None
-        with compiled_templates_in(compiled):
-            return _generate_cached(plan, options, options.cache_dir)
+        return _generate_cached(plan, options, options.cache_dir)
 
 
 def _generate_cached(plan: ir.Plan, options: Options, cache_dir: Path) -> Output:
-    global _last
     code = code_key(options.templates)
+    # compiled templates: per version of codegen's code and templates (not under `check`)
+    compiled = cache_dir / "templates" / code[:16] if writable() else None
+    with compiled_templates_in(compiled):
+        return _generate_keyed(plan, options, cache_dir, code)
+
+
+def _generate_keyed(plan: ir.Plan, options: Options, cache_dir: Path, code: str) -> Output:
+    global _last
     try:
         pieces = Pieces(plan, code)
     except (pickle.PicklingError, TypeError, AttributeError):  # not an ir we know: no reuse

@@ -95,6 +95,8 @@ class DiskCache:
         return decode_entry(data)
 
     def put(self, key: str, text: str) -> None:
+        if not writable():
+            return  # `codegen check` writes nothing
         path = self._path(key)
         tmp: str | None = None
         try:
@@ -468,8 +470,9 @@ def per_plan(build: Callable[[P], T]) -> Callable[[P], T]:
 
     @functools.wraps(build)
     def once(plan: P) -> T:
-        if last and last[0][0]() is plan:
-            return last[0][1]
+        entry = last[0] if last else None  # one read: another thread may replace it
+        if entry is not None and entry[0]() is plan:
+            return entry[1]
         made = build(plan)
         last[:] = [(weakref.ref(plan), made)]
         return made

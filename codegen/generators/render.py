@@ -119,11 +119,15 @@ def compiled_templates_in(folder: Path | None) -> Iterator[None]:
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):
     """Jinja's file cache (keyed by template name and source checksum, written atomically),
-    for which a folder that cannot be read or written only costs time."""
+    for which a folder that cannot be read or written, or an entry that is damaged, only costs
+    time. The folder is per version of codegen's code (the caller's choice): compiled code
+    depends on the environment's settings too."""
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with suppress(OSError):
+        try:
             super().load_bytecode(bucket)
+        except Exception:  # unreadable, torn or edited: a miss (Jinja compiles it again)
+            bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         with suppress(OSError):

@@ -109,9 +109,29 @@ def _files(root: Path) -> Iterator[Path]:
 
 
 def _read_tree(root: Path) -> dict[str, bytes]:
+    return {rel: data for rel, (data, _) in _read_tree_as_found(root).items()}
+
+
+def _read_tree_as_found(root: Path) -> dict[str, tuple[bytes, tuple[int, ...] | None]]:
+    """Every file's bytes, with what identifies the file they were read from (``None`` if it
+    changed while being read): :func:`write` links only that very file."""
     if not root.is_dir():
         return {}
-    return {file.relative_to(root).as_posix(): file.read_bytes() for file in _files(root)}
+    tree: dict[str, tuple[bytes, tuple[int, ...] | None]] = {}
+    for file in _files(root):
+        before = _identity(file)
+        data = file.read_bytes()
+        after = _identity(file)
+        tree[file.relative_to(root).as_posix()] = (data, after if before == after else None)
+    return tree
+
+
+def _identity(path: Path) -> tuple[int, ...] | None:
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_mode)
 
 
 def _as_text(data: bytes) -> str:
@@ -129,18 +149,20 @@ def write(out_dir: Path, output: Mapping[str, str]) -> list[Change]:
     check_owned(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(out_dir)
-    existing = _read_tree(out_dir)
-    found = _changes(output, existing)
+    existing = _read_tree_as_found(out_dir)
+    found = _changes(output, {rel: data for rel, (data, _) in existing.items()})
     if not found:
         return found
     staging = _staging(out_dir, "new")
     try:
+        mode = _new_file_mode(staging)
         for rel, text in with_marker(output).items():
             parts = safe_relative(rel).parts
             target = staging.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             data = text.encode("utf-8")
-            if existing.get(rel) == data and _linked(out_dir.joinpath(*parts), target):
+            old_data, identity = existing.get(rel, (None, None))
+            if old_data == data and _linked(out_dir.joinpath(*parts), target, identity, mode):
                 continue
             with open(target, "wb") as handle:
                 handle.write(data)
@@ -152,13 +174,37 @@ def write(out_dir: Path, output: Mapping[str, str]) -> list[Change]:
     return found
 
 
-def _linked(old: Path, new: Path) -> bool:
-    """Hard-link ``old`` (a plain file of the old tree, already on disk) as ``new``; ``False``
-    when it is anything else or the file system cannot, so the caller writes it."""
+def _new_file_mode(folder: Path) -> int:
+    """The permissions a file written here gets (the process's umask applied)."""
+    probe = folder / ".codegen-mode-probe"
+    with open(probe, "xb"):
+        pass
     try:
-        if not stat.S_ISREG(os.lstat(old).st_mode):
+        return stat.S_IMODE(os.lstat(probe).st_mode)
+    finally:
+        probe.unlink()
+
+
+def _linked(old: Path, new: Path, identity: tuple[int, ...] | None, mode: int) -> bool:
+    """Hard-link ``old`` as ``new`` when it is exactly the file whose bytes were read
+    (``identity``: not replaced or changed since), a plain file with no other name (no link to
+    a file outside) and the permissions a new file would get; ``False`` otherwise or when the
+    file system cannot, so the caller writes the file: the new tree is what writing every file
+    would give."""
+    try:
+        found = os.lstat(old)
+        if (
+            identity is None
+            or _identity(old) != identity
+            or not stat.S_ISREG(found.st_mode)
+            or found.st_nlink != 1
+            or stat.S_IMODE(found.st_mode) != mode
+        ):
             return False
         os.link(old, new, follow_symlinks=False)
+        if os.lstat(new).st_ino != identity[1]:  # replaced between the check and the link
+            new.unlink()
+            return False
     except OSError:
         return False
     return True

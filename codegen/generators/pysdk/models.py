@@ -18,6 +18,7 @@ import ast
 import gc
 import hashlib
 import json
+import signal
 import tempfile
 import weakref
 from collections.abc import Callable, Sequence
@@ -233,8 +234,11 @@ def early_pool(workers: int, modules: int) -> ProcessPoolExecutor | None:
 
 
 def _worker() -> None:
-    """A worker forked while generation pauses the cycle collector turns it back on:
-    datamodel-code-generator leaves cycles behind, and a worker lives for hundreds of runs."""
+    """A worker ignores Ctrl-C (the terminal sends it to the whole process group; the parent
+    stops and ends its workers, which would otherwise each print a traceback), and, forked
+    while generation pauses the cycle collector, turns it back on: datamodel-code-generator
+    leaves cycles behind, and a worker lives for hundreds of runs."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.enable()
 
 
