@@ -163,6 +163,25 @@ def test_cold_generate_with_early_pool_leaves_no_process_and_full_json(tmp_path:
     assert _marked(mark) == []
 
 
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_error_after_the_early_pool_started_leaves_no_worker(tmp_path: Path) -> None:
+    """The SDK's templates render after early_pool started its workers: an override that
+    fails there ends the command (exit 3, as on 25a17f8) with end_workers() ending the pool."""
+    _synthetic(tmp_path, 60)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "_runtime.py.j2").write_text("{{ nope.x }}\n", encoding="utf-8")
+    mark = f"err-{os.getpid()}-{id(tmp_path)}"
+    run = _codegen(
+        tmp_path,
+        *("generate", "p.yaml", "-o", "out", "--no-cache", "--templates", "templates"),
+        env={"CODEGEN_SPEED_REVIEW": mark},
+    )
+    assert run.returncode == 3, run.stderr
+    assert "UndefinedError" in run.stderr
+    assert not (tmp_path / "out").exists()
+    assert _marked(mark) == []
+
+
 @dataclass(frozen=True)
 class _Interrupted:
     returncode: int
