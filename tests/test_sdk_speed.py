@@ -362,7 +362,7 @@ def test_compiled_templates_are_kept_with_the_cache(tmp_path: Path) -> None:
 
     try:
         assert fresh(tmp_path / "cache") == expected
-        compiled = list((tmp_path / "cache" / "templates").iterdir())
+        compiled = [p for p in (tmp_path / "cache" / "templates").rglob("*") if p.is_file()]
         assert compiled
         for path in compiled:
             path.write_bytes(b"garbage")

@@ -18,7 +18,6 @@ import ast
 import gc
 import hashlib
 import json
-import signal
 import tempfile
 import weakref
 from collections.abc import Callable, Sequence
@@ -216,9 +215,17 @@ def _pool(workers: int, initializer: Callable[[], None]) -> ProcessPoolExecutor:
 
 
 def end_workers() -> None:
-    """Shut down every worker pool still open (after an error, a pool may be left running)."""
+    """Shut down every worker pool still open (after an error, a pool may be left running);
+    a worker that does not end (a pool interrupted before it could tell its workers) is
+    terminated."""
     for pool in list(_POOLS):
-        pool.shutdown(cancel_futures=True)
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.join(timeout=2)
+            if worker.is_alive():
+                worker.terminate()
+                worker.join(timeout=2)
         _POOLS.discard(pool)
 
 
@@ -234,11 +241,8 @@ def early_pool(workers: int, modules: int) -> ProcessPoolExecutor | None:
 
 
 def _worker() -> None:
-    """A worker ignores Ctrl-C (the terminal sends it to the whole process group; the parent
-    stops and ends its workers, which would otherwise each print a traceback), and, forked
-    while generation pauses the cycle collector, turns it back on: datamodel-code-generator
-    leaves cycles behind, and a worker lives for hundreds of runs."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """A worker forked while generation pauses the cycle collector turns it back on:
+    datamodel-code-generator leaves cycles behind, and a worker lives for hundreds of runs."""
     gc.enable()
 
 
