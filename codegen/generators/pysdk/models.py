@@ -220,12 +220,12 @@ def end_workers() -> None:
     terminated."""
     for pool in list(_POOLS):
         workers = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(cancel_futures=True)  # waits for the workers it can reach
         for worker in workers:
-            worker.join(timeout=2)
-            if worker.is_alive():
+            worker.join(timeout=5)
+            if worker.is_alive():  # started but never told (an interrupted start)
                 worker.terminate()
-                worker.join(timeout=2)
+                worker.join(timeout=5)
         _POOLS.discard(pool)
 
 
