@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from ..config import Options, collector_paused
+from ..config import Options
 from ..generators import generate as generate_files
 from ..generators.cache import default_cache_dir, read_only, reusing
 from ..generators.paths import UnsafeOutputError
@@ -146,18 +146,6 @@ def generate(
     fmt: GenerateFormatOpt = None,
 ) -> None:
     """Generate every artefact from the plan(s). Writes nothing if any plan has errors."""
-    with collector_paused():  # a short command making millions of objects: see the function
-        _generate_command(plans, out_dir, templates, cache_dir, no_cache, fmt)
-
-
-def _generate_command(
-    plans: list[Path] | None,
-    out_dir: Path | None,
-    templates: Path | None,
-    cache_dir: Path | None,
-    no_cache: bool,
-    fmt: str | None,
-) -> None:
     options = _options(templates, cache_dir, no_cache)
     paths = plans_or_configured(plans, "generate")
     as_json = settings().format("generate", fmt) == formats.JSON
@@ -197,19 +185,6 @@ def check(
     fmt: CheckFormatOpt = None,
 ) -> None:
     """Exit 1 when the generated folder is not what the plan generates now."""
-    with collector_paused():  # as generate
-        _check_command(plans, out_dir, templates, diff, cache_dir, no_cache, fmt)
-
-
-def _check_command(
-    plans: list[Path] | None,
-    out_dir: Path | None,
-    templates: Path | None,
-    diff: bool,
-    cache_dir: Path | None,
-    no_cache: bool,
-    fmt: str | None,
-) -> None:
     shape = settings().format("check", fmt)
     options = _options(templates, cache_dir, no_cache)
     paths = plans_or_configured(plans, "check")

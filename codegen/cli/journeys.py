@@ -258,28 +258,21 @@ def audit(
     if _spark(engine_name, emit_sql, memory_limit):
         with _journey_errors(), _spark_engine(plan, logs, glob, window, master) as spark_engine:
             result = spark_engine.audit()
-        _print(
-            JourneyFormat(settings().format("audit", fmt)),
-            result,
-            spark_engine.plan.name,
-            report.audit_json,
-            report.audit_markdown,
-            report.audit_text,
-        )
-        _unreadable_exit(int(result.totals["unreadable"]), allow_unreadable)
-        return
-    with _journey_errors():
-        if emit_sql:
-            engine = _engine(plan, _logs(logs or [], glob), window, memory_limit)
-            sys.stdout.write(engine.emit(None, audit=True, simulate=False))
-            return
-        with _progress("auditing") as phase:
-            engine = _engine(plan, _logs(logs or [], glob), window, memory_limit, phase)
-            result = engine.audit()
+        plan_name = spark_engine.plan.name
+    else:
+        with _journey_errors():
+            if emit_sql:
+                engine = _engine(plan, _logs(logs or [], glob), window, memory_limit)
+                sys.stdout.write(engine.emit(None, audit=True, simulate=False))
+                return
+            with _progress("auditing") as phase:
+                engine = _engine(plan, _logs(logs or [], glob), window, memory_limit, phase)
+                result = engine.audit()
+        plan_name = engine.plan.name
     _print(
         JourneyFormat(settings().format("audit", fmt)),
         result,
-        engine.plan.name,
+        plan_name,
         report.audit_json,
         report.audit_markdown,
         report.audit_text,
@@ -319,29 +312,22 @@ def simulate(
             fail(f"--at `{at}` has no UTC offset; add one, e.g. `{at}Z` or `{at}+02:00`")
     if _spark(engine_name, emit_sql, memory_limit):
         with _journey_errors(), _spark_engine(plan, logs, glob, None, master) as spark_engine:
-            simulated = spark_engine.simulate(moment)
-        _print(
-            JourneyFormat(settings().format("simulate", fmt)),
-            simulated,
-            spark_engine.plan.name,
-            report.simulation_json,
-            report.simulation_markdown,
-            report.simulation_text,
-        )
-        _unreadable_exit(simulated.unreadable, allow_unreadable)
-        return
-    with _journey_errors():
-        if emit_sql:
-            engine = _engine(plan, _logs(logs or [], glob), None, memory_limit)
-            sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
-            return
-        with _progress("simulating") as phase:
-            engine = _engine(plan, _logs(logs or [], glob), None, memory_limit, phase)
-            result = engine.simulate(moment)
+            result = spark_engine.simulate(moment)
+        plan_name = spark_engine.plan.name
+    else:
+        with _journey_errors():
+            if emit_sql:
+                engine = _engine(plan, _logs(logs or [], glob), None, memory_limit)
+                sys.stdout.write(engine.emit(moment, audit=True, simulate=True))
+                return
+            with _progress("simulating") as phase:
+                engine = _engine(plan, _logs(logs or [], glob), None, memory_limit, phase)
+                result = engine.simulate(moment)
+        plan_name = engine.plan.name
     _print(
         JourneyFormat(settings().format("simulate", fmt)),
         result,
-        engine.plan.name,
+        plan_name,
         report.simulation_json,
         report.simulation_markdown,
         report.simulation_text,

@@ -192,8 +192,8 @@ _READ_ONLY: ContextVar[bool] = ContextVar("codegen_read_only", default=False)
 
 @contextlib.contextmanager
 def read_only() -> Iterator[None]:
-    """Within the block, generation adds nothing to the cache's whole outputs or compiled
-    templates (``codegen check`` writes nothing)."""
+    """Within the block, generation adds nothing to the cache: no formatted module, whole
+    output or compiled template (``codegen check`` writes nothing)."""
     token = _READ_ONLY.set(True)
     try:
         yield

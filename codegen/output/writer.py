@@ -109,7 +109,9 @@ def _files(root: Path) -> Iterator[Path]:
 
 
 def _read_tree(root: Path) -> dict[str, bytes]:
-    return {rel: data for rel, (data, _) in _read_tree_as_found(root).items()}
+    if not root.is_dir():
+        return {}
+    return {file.relative_to(root).as_posix(): file.read_bytes() for file in _files(root)}
 
 
 def _read_tree_as_found(root: Path) -> dict[str, tuple[bytes, tuple[int, ...] | None]]:

@@ -38,7 +38,6 @@ _BLACK = black.Mode(target_versions={TargetVersion.PY311}, line_length=LINE_LENG
 # eligible method in PIECE_EVERY (chosen by a hash of the method's first line).
 SPLIT_FROM_LINES = 1500
 _ID = r"[A-Za-z_][A-Za-z0-9_]*"
-_ID_PATTERN = _ID
 PIECE_EVERY = 12
 
 

@@ -203,6 +203,12 @@ def _lookup(keys: dict[str, str], cache: Cache) -> dict[str, str]:
 _PARALLEL_FROM = 1.5
 
 
+# Estimated seconds of one job, to start the longest first and to size batches.
+_MODEL_COST = 0.025
+_LINE_COST = 0.0005
+_BATCH = 10  # measured: 20 ms a module in tens, 26 ms in forties (dmcg is superlinear)
+
+
 # Every pool this process started, until it is shut down: a process that ends without the
 # interpreter's teardown (the CLI's plan commands) ends their workers first (end_workers).
 _POOLS: weakref.WeakSet[ProcessPoolExecutor] = weakref.WeakSet()
@@ -259,12 +265,6 @@ def _warm_up() -> None:
         output_model_type=DataModelType.PydanticV2BaseModel,
         formatters=[],
     )
-
-
-# Estimated seconds of one job, to start the longest first and to size batches.
-_MODEL_COST = 0.025
-_LINE_COST = 0.0005
-_BATCH = 10  # measured: 20 ms a module in tens, 26 ms in forties (dmcg is superlinear)
 
 
 @dataclass
